@@ -1,0 +1,128 @@
+import { createTestEventStore, type TestEventStore } from '@outcomes/testing';
+import { EventIdConflictError, InvalidAppendError, WrongExpectedVersionError } from './errors';
+import type { EventStore } from './event-store';
+import { START } from './types';
+import { uuidv7 } from './uuid';
+
+let t: TestEventStore;
+let store: EventStore;
+beforeAll(async () => {
+  t = await createTestEventStore(40);
+  store = t.store;
+});
+afterAll(() => t.close());
+
+const ev = (type: string, data: unknown = {}) => ({ type, data });
+
+describe('append', () => {
+  it('writes gap-free versions from 1, increasing positions, uuid v7 ids and the metadata given', async () => {
+    const r = await store.append('order-1', [ev('Placed', { n: 1 }), ev('Paid', { n: 2 })], 'no_stream', {
+      metadata: { correlationId: 'c-1', actor: 'buy_1' },
+    });
+    expect(r.events.map((e) => e.version)).toEqual([1n, 2n]);
+    expect(r.nextExpectedVersion).toBe(2n);
+    expect(r.events[1]!.position).toBeGreaterThan(r.events[0]!.position);
+    expect(r.alreadyStored).toBe(false);
+    const read = await store.readStream('order-1');
+    expect(read.map((e) => [e.type, e.data, e.version, e.category])).toEqual([
+      ['Placed', { n: 1 }, 1n, 'order'],
+      ['Paid', { n: 2 }, 2n, 'order'],
+    ]);
+    expect(read[0]!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab]/);
+    expect(read[0]!.metadata).toEqual({ correlationId: 'c-1', actor: 'buy_1' });
+    expect(read[0]!.recordedAt).toBeInstanceOf(Date);
+    expect({ transactionId: read[1]!.transactionId, position: read[1]!.position }).toEqual(r.checkpoint);
+  });
+
+  it('checks each kind of expected version', async () => {
+    await store.append('ev-1', [ev('A')], 'no_stream');
+    await expect(store.append('ev-1', [ev('B')], 'no_stream')).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    await expect(store.append('ev-2', [ev('B')], 'stream_exists')).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    await expect(store.append('ev-1', [ev('B')], 5)).rejects.toMatchObject({ actual: 1n, expected: 5 });
+    expect((await store.append('ev-1', [ev('B')], 1)).nextExpectedVersion).toBe(2n);
+    expect((await store.append('ev-1', [ev('C')], 'stream_exists')).nextExpectedVersion).toBe(3n);
+    expect((await store.append('ev-1', [ev('D')], 'any')).nextExpectedVersion).toBe(4n);
+    expect((await store.readStream('ev-1')).map((e) => e.type)).toEqual(['A', 'B', 'C', 'D']);
+  });
+
+  it('lets exactly one of many concurrent appends with the same expected version win', async () => {
+    await store.append('race-1', [ev('Opened')], 'no_stream');
+    const results = await Promise.allSettled(Array.from({ length: 24 }, (_, i) => store.append('race-1', [ev('Bid', { i })], 1)));
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r) => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost.every((r) => (r as PromiseRejectedResult).reason instanceof WrongExpectedVersionError)).toBe(true);
+    expect((await store.readStream('race-1')).map((e) => e.version)).toEqual([1n, 2n]);
+  });
+
+  it('serializes concurrent appends with "any" into one gap-free stream', async () => {
+    await Promise.all(Array.from({ length: 24 }, (_, i) => store.append('any-1', [ev('X', { i }), ev('Y', { i })], 'any')));
+    const events = await store.readStream('any-1');
+    expect(events.map((e) => e.version)).toEqual(Array.from({ length: 48 }, (_, i) => BigInt(i + 1)));
+    // the two events of each append stay together
+    for (let i = 0; i < 48; i += 2) expect(events[i]!.data).toEqual(events[i + 1]!.data);
+  });
+
+  it('treats a retry with the same event ids as a no-op returning the original positions', async () => {
+    const ids = [uuidv7(), uuidv7()];
+    const batch = ids.map((id, i) => ({ id, type: 'T', data: { i } }));
+    const first = await store.append('retry-1', batch, 'no_stream');
+    const again = await store.append('retry-1', batch, 'no_stream');
+    expect(again.alreadyStored).toBe(true);
+    expect(again.events).toEqual(first.events);
+    expect(await store.readStream('retry-1')).toHaveLength(2);
+  });
+
+  it('returns the same positions to concurrent retries of one append', async () => {
+    const batch = [{ id: uuidv7(), type: 'T', data: {} }];
+    const results = await Promise.all(Array.from({ length: 8 }, () => store.append('retry-2', batch, 'any')));
+    expect(new Set(results.map((r) => r.events[0]!.position)).size).toBe(1);
+    expect(results.filter((r) => !r.alreadyStored)).toHaveLength(1);
+    expect(await store.readStream('retry-2')).toHaveLength(1);
+  });
+
+  it('refuses an event id already stored in another stream or another batch', async () => {
+    const id = uuidv7();
+    await store.append('dup-1', [{ id, type: 'T', data: {} }]);
+    await expect(store.append('dup-2', [{ id, type: 'T', data: {} }])).rejects.toBeInstanceOf(EventIdConflictError);
+    await expect(store.append('dup-1', [{ id, type: 'T', data: {} }, { id: uuidv7(), type: 'U', data: {} }])).rejects.toBeInstanceOf(EventIdConflictError);
+    await expect(store.append('dup-3', [{ id: uuidv7(), type: 'T', data: {} }, { id, type: 'U', data: {} }])).rejects.toBeInstanceOf(EventIdConflictError);
+    expect(await store.readStream('dup-3')).toHaveLength(0);
+  });
+
+  it('rejects malformed appends before touching the database', async () => {
+    await expect(store.append('', [ev('A')])).rejects.toBeInstanceOf(InvalidAppendError);
+    await expect(store.append('s-1', [])).rejects.toBeInstanceOf(InvalidAppendError);
+    await expect(store.append('s-1', [{ type: 'A', data: {}, id: 'nope' }])).rejects.toBeInstanceOf(InvalidAppendError);
+    await expect(store.append('s-1', [ev('A')], -4)).rejects.toBeInstanceOf(InvalidAppendError);
+    expect(await store.readStream('s-1')).toHaveLength(0);
+  });
+});
+
+describe('immutability', () => {
+  it('refuses UPDATE, DELETE and TRUNCATE of events', async () => {
+    await store.append('immutable-1', [ev('A', { v: 1 })]);
+    await expect(store.pool.query(`UPDATE es.events SET data = '{"v":2}' WHERE stream_id = 'immutable-1'`)).rejects.toThrow(/append-only/);
+    await expect(store.pool.query(`DELETE FROM es.events WHERE stream_id = 'immutable-1'`)).rejects.toThrow(/append-only/);
+    await expect(store.pool.query(`TRUNCATE es.events`)).rejects.toThrow(/append-only/);
+    expect((await store.readStream('immutable-1'))[0]!.data).toEqual({ v: 1 });
+  });
+});
+
+describe('reads', () => {
+  it('reads a stream from a version, and pages the global order and a category', async () => {
+    for (let i = 0; i < 5; i++) await store.append(`paged-${i % 2}`, [ev('P', { i })]);
+    expect((await store.readStream('paged-0', { fromVersion: 2 })).map((e) => e.data)).toEqual([{ i: 2 }, { i: 4 }]);
+    const all = [];
+    let after = START;
+    for (;;) {
+      const page = await store.readCategory('paged', after, 2);
+      if (page.length === 0) break;
+      all.push(...page);
+      after = { transactionId: page[page.length - 1]!.transactionId, position: page[page.length - 1]!.position };
+    }
+    expect(all.map((e) => e.data)).toEqual([0, 1, 2, 3, 4].map((i) => ({ i })));
+    const everything = await store.readAll(START, 100_000);
+    expect(everything.filter((e) => e.category === 'paged')).toHaveLength(5);
+  });
+});

@@ -1,0 +1,41 @@
+import { Client } from 'pg';
+import { DataSource, type MigrationInterface } from 'typeorm';
+import { CreateEventStore1763800000000 } from './migrations/1763800000000-create-event-store';
+
+export const eventStoreMigrations: ReadonlyArray<new () => MigrationInterface> = [CreateEventStore1763800000000];
+
+/**
+ * Runs TypeORM migrations under a PostgreSQL advisory lock, so services that start together
+ * do not race to create the same schema. `table` names the migrations table of this set.
+ */
+export async function runMigrations(
+  databaseUrl: string,
+  migrations: ReadonlyArray<new () => MigrationInterface>,
+  table: string,
+): Promise<string[]> {
+  const lock = new Client({ connectionString: databaseUrl });
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`migrations:${table}`]);
+    const ds = new DataSource({
+      type: 'postgres',
+      url: databaseUrl,
+      migrations: [...migrations],
+      migrationsTableName: table,
+      migrationsTransactionMode: 'each',
+      logging: false,
+    });
+    await ds.initialize();
+    try {
+      const ran = await ds.runMigrations();
+      return ran.map((m) => m.name);
+    } finally {
+      await ds.destroy();
+    }
+  } finally {
+    await lock.end();
+  }
+}
+
+export const migrateEventStore = (databaseUrl: string): Promise<string[]> =>
+  runMigrations(databaseUrl, eventStoreMigrations, 'es_migrations');

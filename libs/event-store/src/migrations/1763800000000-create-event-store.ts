@@ -1,0 +1,134 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * The events table and the one function that writes it.
+ *
+ * Ordering: every event records the id of the transaction that wrote it (`transaction_id`,
+ * a 64-bit xid8) and a `position` from a sequence. Readers of the global order walk
+ * (transaction_id, position) and only up to the oldest transaction still running
+ * (`pg_snapshot_xmin`), so an event can never appear behind a reader's cursor after the reader
+ * has passed that point, whatever order transactions commit in. A rolled-back append leaves a
+ * hole in `position`, which nothing waits for.
+ */
+export class CreateEventStore1763800000000 implements MigrationInterface {
+  readonly name = 'CreateEventStore1763800000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE SCHEMA IF NOT EXISTS es`);
+    await q.query(`CREATE SEQUENCE es.event_position AS bigint`);
+    await q.query(`
+      CREATE TABLE es.events (
+        transaction_id xid8        NOT NULL,
+        position       bigint      NOT NULL,
+        event_id       uuid        NOT NULL,
+        stream_id      text        NOT NULL,
+        category       text        NOT NULL,
+        version        bigint      NOT NULL,
+        type           text        NOT NULL,
+        data           jsonb       NOT NULL,
+        metadata       jsonb       NOT NULL,
+        recorded_at    timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT events_pkey PRIMARY KEY (transaction_id, position),
+        CONSTRAINT events_event_id_key UNIQUE (event_id),
+        CONSTRAINT events_stream_version_key UNIQUE (stream_id, version),
+        CONSTRAINT events_version_positive CHECK (version > 0),
+        CONSTRAINT events_stream_id_nonempty CHECK (stream_id <> '')
+      )`);
+    await q.query(`CREATE INDEX events_category_order ON es.events (category, transaction_id, position)`);
+
+    // Append-only, enforced by the database itself, not by convention.
+    await q.query(`
+      CREATE FUNCTION es.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'es.events is append-only: % refused', TG_OP USING ERRCODE = 'ES403';
+      END $$`);
+    await q.query(`CREATE TRIGGER events_no_update BEFORE UPDATE OR DELETE ON es.events FOR EACH ROW EXECUTE FUNCTION es.refuse_change()`);
+    await q.query(`CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON es.events FOR EACH STATEMENT EXECUTE FUNCTION es.refuse_change()`);
+
+    await q.query(`
+      CREATE TABLE es.subscriptions (
+        name           text        PRIMARY KEY,
+        transaction_id xid8        NOT NULL DEFAULT '0',
+        position       bigint      NOT NULL DEFAULT 0,
+        updated_at     timestamptz NOT NULL DEFAULT now()
+      )`);
+
+    await q.query(APPEND_FUNCTION);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP SCHEMA es CASCADE`);
+  }
+}
+
+/**
+ * es.append(stream, expected, events) — one round trip, one statement.
+ * expected: >= 0 the exact current version (0 = empty), -1 no_stream, -2 stream_exists, -3 any.
+ * events: jsonb array of {id, type, data, metadata}.
+ * Errors: ES409 wrong expected version (DETAIL = actual version), ES410 event id reused,
+ * 40001 when a transaction with an older id would append behind a newer one (the caller retries).
+ */
+const APPEND_FUNCTION = `
+CREATE FUNCTION es.append(p_stream text, p_expected bigint, p_events jsonb)
+RETURNS TABLE (event_id uuid, version bigint, event_position bigint, transaction_id xid8, already_stored boolean)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+  v_txid    xid8 := pg_current_xact_id();
+  v_count   int  := jsonb_array_length(p_events);
+  v_first   uuid := (p_events->0->>'id')::uuid;
+  v_version bigint;
+  v_last_tx xid8;
+  v_written int;
+BEGIN
+  LOOP
+    -- A retry of an append that already landed returns what it wrote the first time.
+    IF EXISTS (SELECT 1 FROM es.events e WHERE e.event_id = v_first) THEN
+      RETURN QUERY
+        SELECT e.event_id, e.version, e.position, e.transaction_id, true
+        FROM jsonb_array_elements(p_events) WITH ORDINALITY AS x(ev, ord)
+        JOIN es.events e ON e.event_id = (x.ev->>'id')::uuid AND e.stream_id = p_stream
+        ORDER BY x.ord;
+      GET DIAGNOSTICS v_written = ROW_COUNT;
+      IF v_written <> v_count THEN
+        RAISE EXCEPTION 'event id % is stored, but not as this append', v_first USING ERRCODE = 'ES410';
+      END IF;
+      RETURN;
+    END IF;
+
+    SELECT e.version, e.transaction_id INTO v_version, v_last_tx
+    FROM es.events e WHERE e.stream_id = p_stream ORDER BY e.version DESC LIMIT 1;
+    v_version := coalesce(v_version, 0);
+
+    IF (p_expected >= 0 AND v_version <> p_expected)
+       OR (p_expected = -1 AND v_version <> 0)
+       OR (p_expected = -2 AND v_version = 0) THEN
+      RAISE EXCEPTION 'wrong expected version' USING ERRCODE = 'ES409', DETAIL = v_version::text;
+    END IF;
+    IF v_last_tx > v_txid THEN
+      RAISE EXCEPTION 'stream % was appended by a newer transaction; retry', p_stream USING ERRCODE = '40001';
+    END IF;
+
+    RETURN QUERY
+      INSERT INTO es.events AS e (transaction_id, position, event_id, stream_id, category, version, type, data, metadata)
+      SELECT v_txid, nextval('es.event_position'), (x.ev->>'id')::uuid, p_stream, split_part(p_stream, '-', 1),
+             v_version + x.ord, x.ev->>'type', x.ev->'data', coalesce(x.ev->'metadata', '{}'::jsonb)
+      FROM jsonb_array_elements(p_events) WITH ORDINALITY AS x(ev, ord)
+      ORDER BY x.ord
+      ON CONFLICT DO NOTHING
+      RETURNING e.event_id, e.version, e.position, e.transaction_id, false;
+    GET DIAGNOSTICS v_written = ROW_COUNT;
+    IF v_written = v_count THEN
+      RETURN;
+    END IF;
+    IF v_written > 0 THEN
+      RAISE EXCEPTION 'event ids of this append are already stored elsewhere' USING ERRCODE = 'ES410';
+    END IF;
+    -- Nothing written: a concurrent writer took the version or stored these ids first. Look again;
+    -- the next pass either returns the stored append, raises the version error, or (for 'any') retries.
+    IF p_expected <> -3 AND NOT EXISTS (SELECT 1 FROM es.events e WHERE e.event_id = v_first) THEN
+      SELECT max(e.version) INTO v_version FROM es.events e WHERE e.stream_id = p_stream;
+      RAISE EXCEPTION 'wrong expected version' USING ERRCODE = 'ES409', DETAIL = coalesce(v_version, 0)::text;
+    END IF;
+  END LOOP;
+END $$`;

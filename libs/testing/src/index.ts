@@ -1,0 +1,4 @@
+export * from './database';
+export * from './unique';
+export * from './wait';
+export * from './event-store';
