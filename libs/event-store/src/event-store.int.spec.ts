@@ -1,4 +1,4 @@
-import { createTestEventStore, type TestEventStore } from '@outcomes/testing';
+import { createTestEventStore, eventually, type TestEventStore } from '@outcomes/testing';
 import { EventIdConflictError, InvalidAppendError, WrongExpectedVersionError } from './errors';
 import type { EventStore } from './event-store';
 import { START } from './types';
@@ -63,6 +63,21 @@ describe('append', () => {
     for (let i = 0; i < 48; i += 2) expect(events[i]!.data).toEqual(events[i + 1]!.data);
   });
 
+  it('never half-writes when concurrent "any" appends of different sizes race on one stream', async () => {
+    await store.append('mixed-1', [ev('Start')]);
+    const sizes = Array.from({ length: 30 }, (_, i) => 1 + (i % 4));
+    await Promise.all(sizes.map((n, i) => store.append('mixed-1', Array.from({ length: n }, (_, k) => ev('M', { i, k })), 'any')));
+    const events = await store.readStream('mixed-1');
+    expect(events).toHaveLength(1 + sizes.reduce((a, b) => a + b, 0));
+    expect(events.map((e) => e.version)).toEqual(events.map((_, i) => BigInt(i + 1)));
+    // each append's events are contiguous and in order
+    for (let j = 1; j < events.length; ) {
+      const { i } = events[j]!.data as { i: number };
+      for (let k = 0; k < sizes[i]!; k++) expect(events[j + k]!.data).toEqual({ i, k });
+      j += sizes[i]!;
+    }
+  });
+
   it('treats a retry with the same event ids as a no-op returning the original positions', async () => {
     const ids = [uuidv7(), uuidv7()];
     const batch = ids.map((id, i) => ({ id, type: 'T', data: { i } }));
@@ -113,14 +128,18 @@ describe('reads', () => {
   it('reads a stream from a version, and pages the global order and a category', async () => {
     for (let i = 0; i < 5; i++) await store.append(`paged-${i % 2}`, [ev('P', { i })]);
     expect((await store.readStream('paged-0', { fromVersion: 2 })).map((e) => e.data)).toEqual([{ i: 2 }, { i: 4 }]);
-    const all = [];
-    let after = START;
-    for (;;) {
-      const page = await store.readCategory('paged', after, 2);
-      if (page.length === 0) break;
-      all.push(...page);
-      after = { transactionId: page[page.length - 1]!.transactionId, position: page[page.length - 1]!.position };
-    }
+    // Readers stop at the oldest writing transaction in the cluster (another test file's, say): wait for it.
+    const all = await eventually(async () => {
+      const got = [];
+      let after = START;
+      for (;;) {
+        const page = await store.readCategory('paged', after, 2);
+        if (page.length === 0) break;
+        got.push(...page);
+        after = { transactionId: page[page.length - 1]!.transactionId, position: page[page.length - 1]!.position };
+      }
+      return got.length === 5 ? got : undefined;
+    });
     expect(all.map((e) => e.data)).toEqual([0, 1, 2, 3, 4].map((i) => ({ i })));
     const everything = await store.readAll(START, 100_000);
     expect(everything.filter((e) => e.category === 'paged')).toHaveLength(5);

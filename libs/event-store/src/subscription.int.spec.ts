@@ -69,6 +69,30 @@ describe('durable subscriptions', () => {
   });
 });
 
+describe('losing the leader session', () => {
+  it('stops delivering when its locked session dies, takes the lock again and carries on', async () => {
+    const seen: string[] = [];
+    const sub = subscribe(store, t.db.url, { name: 'fragile', pollIntervalMs: 30, retryDelayMs: 20 }, async (events) => {
+      seen.push(...events.map((e) => e.id));
+    });
+    try {
+      const sessionPid = async (): Promise<number | undefined> =>
+        (await store.pool.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = 'subscription:fragile'`)).rows[0]?.pid;
+      const first = await eventually(sessionPid);
+      await store.pool.query('SELECT pg_terminate_backend($1)', [first]);
+      // a new session takes the lock: the subscription noticed the loss instead of running on without it
+      await eventually(async () => {
+        const pid = await sessionPid();
+        return pid !== undefined && pid !== first && sub.isActive ? true : undefined;
+      }, 5_000, 'a new leader session');
+      const ids = await appendMany('after-loss', 5);
+      await eventually(() => (ids.every((id) => seen.includes(id)) ? true : undefined));
+    } finally {
+      await sub.stop();
+    }
+  });
+});
+
 describe('crash and resume (SIGKILL of a real process)', () => {
   const child = join(__dirname, 'fixtures', 'projector.child.ts');
   const start = (name: string, mode: string): ChildProcess =>

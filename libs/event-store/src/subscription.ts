@@ -42,6 +42,8 @@ export class Subscription {
   private checkpoint: Checkpoint = START;
   private active = false;
   private woken = false;
+  /** Set when the session holding the leader lock ends: the lock is gone, so must the delivering. */
+  private sessionLost = false;
 
   constructor(
     private readonly store: EventStore,
@@ -87,8 +89,15 @@ export class Subscription {
   }
 
   private async connectAndLead(): Promise<void> {
-    const client = new Client({ connectionString: this.connectionString });
-    client.on('error', () => this.wake?.());
+    // Named, so an operator sees in pg_stat_activity which session holds which subscription.
+    const client = new Client({ connectionString: this.connectionString, application_name: `subscription:${this.options.name}` });
+    this.sessionLost = false;
+    const lost = (): void => {
+      this.sessionLost = true;
+      this.wake?.();
+    };
+    client.on('error', lost);
+    client.on('end', lost);
     await client.connect();
     this.listener = client;
     client.on('notification', () => {
@@ -109,7 +118,7 @@ export class Subscription {
   private async deliverLoop(): Promise<void> {
     const batchSize = this.options.batchSize ?? 500;
     let failures = 0;
-    while (!this.stopping && this.listener) {
+    while (!this.stopping && this.listener && !this.sessionLost) {
       const events = this.options.category
         ? await this.store.readCategory(this.options.category, this.checkpoint, batchSize)
         : await this.store.readAll(this.checkpoint, batchSize);

@@ -2,3 +2,4 @@ export * from './database';
 export * from './unique';
 export * from './wait';
 export * from './event-store';
+export * from './runtime';

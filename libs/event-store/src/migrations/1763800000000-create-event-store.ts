@@ -81,6 +81,10 @@ DECLARE
   v_last_tx xid8;
   v_written int;
 BEGIN
+  -- Appends to one stream queue here until the holder commits, so the version read below is the
+  -- latest and a multi-event append never half-collides with a concurrent one. (The two-key form
+  -- keeps these locks apart from single-key advisory locks used elsewhere.)
+  PERFORM pg_advisory_xact_lock(1163084609, hashtext(p_stream));
   LOOP
     -- A retry of an append that already landed returns what it wrote the first time.
     IF EXISTS (SELECT 1 FROM es.events e WHERE e.event_id = v_first) THEN

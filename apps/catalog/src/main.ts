@@ -1,0 +1,17 @@
+import 'reflect-metadata';
+import { startRuntime, stopOnSignals } from '@outcomes/platform';
+import { createCatalogApp, SERVICE } from './catalog.app';
+import { loadCatalogConfig } from './config';
+
+async function main(): Promise<void> {
+  const rt = await startRuntime(SERVICE, loadCatalogConfig());
+  const app = await createCatalogApp(rt);
+  const health = await rt.serveHealth();
+  rt.logger.info({ healthPort: health.port, metricsPort: rt.metricsPort }, 'catalog started');
+  stopOnSignals(() => [rt, { stop: () => app.close() }], (msg) => rt.logger.info(msg));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`catalog failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

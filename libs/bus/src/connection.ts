@@ -1,0 +1,103 @@
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+
+/** Pino-compatible: `logger.info({fields}, 'message')`, so a service passes its own logger as is. */
+export interface BusLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export const silentLogger: BusLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export interface BusOptions {
+  readonly servers: string | string[];
+  /** Connection name shown by the server (`nats server report connections`): the service's name. */
+  readonly name: string;
+  /**
+   * Prefixes every subject with `<namespace>.` and suffixes stream names with `_<namespace>`, so
+   * tests (or tenants of a shared dev server) never see each other's messages.
+   */
+  readonly namespace?: string;
+  readonly logger?: BusLogger;
+  /** Base wait between reconnect attempts; each attempt adds a random jitter of up to half of it. */
+  readonly reconnectTimeWaitMs?: number;
+  /** Keep trying when no server answers at start-up, instead of failing (default: fail fast). */
+  readonly waitOnFirstConnect?: boolean;
+}
+
+export interface Bus {
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly namespace: string;
+  readonly logger: BusLogger;
+  /** `evt.catalog.X` → `<namespace>.evt.catalog.X` (unchanged without a namespace). */
+  subject(s: string): string;
+  /** `EVENTS` → `EVENTS_<namespace>` (unchanged without a namespace). */
+  streamName(base: string): string;
+  /** Drains: in-flight requests and subscriptions finish before the socket closes. */
+  close(): Promise<void>;
+}
+
+export async function connectBus(opts: BusOptions): Promise<Bus> {
+  const logger = opts.logger ?? silentLogger;
+  const namespace = opts.namespace ?? '';
+  const waitMs = opts.reconnectTimeWaitMs ?? 1_000;
+  const nc = await connect({
+    servers: opts.servers,
+    name: opts.name,
+    // A service outlives any NATS outage: never give up reconnecting. The jitter keeps a fleet of
+    // replicas from reconnecting in lock-step after a server restart.
+    reconnect: true,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: waitMs,
+    reconnectJitter: Math.round(waitMs / 2),
+    waitOnFirstConnect: opts.waitOnFirstConnect ?? false,
+  });
+  void logStatus(nc, opts.name, logger);
+  const jsm = await jetstreamManager(nc);
+  const js = jetstream(nc);
+  return {
+    nc,
+    js,
+    jsm,
+    namespace,
+    logger,
+    subject: (s) => (namespace ? `${namespace}.${s}` : s),
+    streamName: (base) => (namespace ? `${base}_${namespace}` : base),
+    async close() {
+      if (nc.isClosed()) return;
+      // drain() refuses while a previous drain or close is under way; the connection ends either way.
+      await nc.drain().catch(() => nc.close());
+    },
+  };
+}
+
+async function logStatus(nc: NatsConnection, name: string, logger: BusLogger): Promise<void> {
+  for await (const s of nc.status()) {
+    switch (s.type) {
+      case 'disconnect':
+        logger.warn({ nats: name, server: s.server }, 'nats disconnected');
+        break;
+      case 'reconnect':
+        logger.info({ nats: name, server: s.server }, 'nats reconnected');
+        break;
+      case 'error':
+        logger.error({ nats: name, err: s.error }, 'nats error');
+        break;
+      case 'ldm':
+        logger.warn({ nats: name, server: s.server }, 'nats server entering lame-duck mode');
+        break;
+      case 'slowConsumer':
+        logger.warn({ nats: name, subject: s.sub.getSubject(), pending: s.pending }, 'nats slow consumer');
+        break;
+      case 'staleConnection':
+        logger.warn({ nats: name }, 'nats connection stale');
+        break;
+      default:
+        break; // ping, reconnecting, update, close: too chatty or self-evident
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export * from './outcomes.transport';
+export * from './rpc-errors.filter';

@@ -1,0 +1,2 @@
+export * from './outcome-type/outcome-type.decide';
+export * from './outcome-type/outcome-type.events';

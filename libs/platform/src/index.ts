@@ -1,0 +1,5 @@
+export * from './health';
+export * from './lifecycle';
+export * from './pool';
+export * from './runtime';
+export * from './settings';

@@ -1,0 +1,21 @@
+import { int, optionalStr, platformSettings, str } from '@outcomes/config';
+
+/** What every service process reads from the environment, on top of its own settings. */
+export const serviceSettings = {
+  ...platformSettings,
+  healthPort: int('HEALTH_PORT', 8080, { min: 0, max: 65535 }, 'port of /healthz and /readyz (0: any free port)'),
+  metricsPort: int('METRICS_PORT', 9464, { min: 0, max: 65535 }, 'port of the Prometheus /metrics endpoint (0: any free port)'),
+  otlpEndpoint: optionalStr('OTEL_EXPORTER_OTLP_ENDPOINT', 'OTLP/HTTP collector for traces; none: traces are not exported'),
+  logLevel: str('LOG_LEVEL', 'info', 'trace, debug, info, warn, error'),
+} as const;
+
+export interface ServiceConfig {
+  readonly databaseUrl: string;
+  readonly natsUrl: string;
+  readonly natsNamespace: string;
+  readonly dbPoolSize: number;
+  readonly healthPort: number;
+  readonly metricsPort: number;
+  readonly otlpEndpoint: string | undefined;
+  readonly logLevel: string;
+}

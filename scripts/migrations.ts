@@ -1,0 +1,12 @@
+import { migrateBus } from '@outcomes/bus';
+import { migrateEventStore } from '@outcomes/event-store';
+import { migrateCatalog } from '../apps/catalog/src/migrations';
+
+/** Every migration set of the platform, in the order they must run. */
+export async function migrateAll(databaseUrl: string): Promise<Array<[string, string[]]>> {
+  return [
+    ['event store', await migrateEventStore(databaseUrl)],
+    ['bus', await migrateBus(databaseUrl)],
+    ['catalog', await migrateCatalog(databaseUrl)],
+  ];
+}
