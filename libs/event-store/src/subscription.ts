@@ -42,6 +42,7 @@ export class Subscription {
   private checkpoint: Checkpoint = START;
   private active = false;
   private woken = false;
+  private eagerPolls = 0;
   /** Set when the session holding the leader lock ends: the lock is gone, so must the delivering. */
   private sessionLost = false;
 
@@ -102,6 +103,9 @@ export class Subscription {
     this.listener = client;
     client.on('notification', () => {
       this.woken = true;
+      // The new events may be held back for a moment by an older transaction still open:
+      // look again soon a few times instead of waiting a whole poll interval.
+      this.eagerPolls = 40;
       this.wake?.();
     });
     while (!this.stopping) {
@@ -123,7 +127,8 @@ export class Subscription {
         ? await this.store.readCategory(this.options.category, this.checkpoint, batchSize)
         : await this.store.readAll(this.checkpoint, batchSize);
       if (events.length === 0) {
-        await this.sleep(this.options.pollIntervalMs ?? 250);
+        const poll = this.options.pollIntervalMs ?? 250;
+        await this.sleep(this.eagerPolls-- > 0 ? Math.min(25, poll) : poll);
         continue;
       }
       try {

@@ -3,7 +3,7 @@ import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 
 export interface MetricsOptions {
   readonly serviceName: string;
@@ -23,7 +23,9 @@ export async function startMetrics(opts: MetricsOptions): Promise<MetricsHandle>
   if (provider) await stopMetrics();
   let exporter: PrometheusExporter | undefined;
   if (opts.prometheusPort !== undefined) {
-    exporter = new PrometheusExporter({ port: opts.prometheusPort, host: '0.0.0.0', preventServerStart: true });
+    // The exporter reads port 0 as "use the default 9464", so a free port is found here instead.
+    const port = opts.prometheusPort === 0 ? await freePort() : opts.prometheusPort;
+    exporter = new PrometheusExporter({ port, host: '0.0.0.0', preventServerStart: true });
     await exporter.startServer();
   }
   provider = new MeterProvider({
@@ -46,3 +48,13 @@ async function stopMetrics(): Promise<void> {
 
 /** The meter instruments are made from; a no-op meter until `startMetrics` ran. */
 export const meter = (name = 'outcomes'): Meter => metrics.getMeter(name);
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '0.0.0.0', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });

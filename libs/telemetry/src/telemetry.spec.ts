@@ -68,6 +68,7 @@ describe('metrics', () => {
     const handle = await startMetrics({ serviceName: 'telemetry-spec', prometheusPort: 0 });
     try {
       expect(handle.port).toBeGreaterThan(0);
+      expect(handle.port).not.toBe(9464); // 0 means any free port, not the exporter's default
       meter().createCounter('outcomes_spec_things_total', { description: 'things' }).add(3, { kind: 'a' });
       const body = await (await fetch(`http://127.0.0.1:${handle.port}/metrics`)).text();
       expect(body).toMatch(/outcomes_spec_things_total\{[^}]*kind="a"[^}]*\} 3/);

@@ -3,8 +3,8 @@ import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservice
 import { applyOnce, type BusEvent, type OutcomesContext } from '@outcomes/bus';
 import type { OutcomeTypePublished } from '@outcomes/domain-catalog';
 import { RUNTIME, type CatalogRuntime } from '../runtime.token';
-import { type GetOutcomeTypeDto, type PublishOutcomeTypeDto } from './dto/publish-outcome-type.dto';
-import { type OutcomeTypesService, type OutcomeTypeView } from './outcome-types.service';
+import { GetOutcomeTypeDto, PublishOutcomeTypeDto } from './dto/publish-outcome-type.dto';
+import { OutcomeTypesService, type OutcomeTypeView } from './outcome-types.service';
 
 const PROJECTION = 'catalog.outcome_types';
 
