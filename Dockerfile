@@ -31,12 +31,12 @@ WORKDIR /app
 ENV CI=true
 COPY --from=manifests /out/ ./
 RUN set -eu; \
-    if ! npm ci --omit=dev --no-audit --no-fund >/tmp/npm-ci.log 2>&1; then \
+    if ! npm ci --omit=dev --omit=peer --no-audit --no-fund >/tmp/npm-ci.log 2>&1; then \
       cat /tmp/npm-ci.log; \
       grep -qE '^npm error Missing: ' /tmp/npm-ci.log || exit 1; \
       if grep -E '^npm error (Missing|Invalid): ' /tmp/npm-ci.log \
          | grep -qvE '^npm error Missing: [^ ]*-(darwin|win32|android|freebsd|openbsd|netbsd|sunos|aix|openharmony|linux)-'; then exit 1; fi; \
-      npm install --omit=dev --no-save --no-audit --no-fund; \
+      npm install --omit=dev --omit=peer --no-save --no-audit --no-fund; \
     fi; \
     npm cache clean --force
 

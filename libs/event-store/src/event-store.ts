@@ -55,6 +55,7 @@ const expectedCode = (e: ExpectedVersion): bigint => {
 
 interface PgError {
   code?: string;
+  constraint?: string;
   detail?: string;
   message: string;
 }
@@ -94,10 +95,12 @@ export class EventStore {
     const code = expectedCode(expected);
     for (let attempt = 0; ; attempt++) {
       try {
-        const { rows } = await db.query<{ event_id: string; version: string; event_position: string; transaction_id: string; already_stored: boolean }>(
-          'SELECT * FROM es.append($1, $2, $3::jsonb)',
-          [streamId, code.toString(), payload],
-        );
+        // Named: each connection parses and plans the call once.
+        const { rows } = await db.query<{ event_id: string; version: string; event_position: string; transaction_id: string; already_stored: boolean }>({
+          name: 'es_append',
+          text: 'SELECT * FROM es.append($1, $2, $3::jsonb)',
+          values: [streamId, code.toString(), payload],
+        });
         const last = rows[rows.length - 1]!;
         if (!last.already_stored) this.notifier.poke();
         return {
@@ -111,6 +114,7 @@ export class EventStore {
         const e = err as PgError;
         if (e.code === 'ES409') throw new WrongExpectedVersionError(streamId, expected, BigInt(e.detail ?? '0'));
         if (e.code === 'ES410') throw new EventIdConflictError(streamId, e.message);
+        if (e.code === '23505' && e.constraint === 'events_event_id_key') throw new EventIdConflictError(streamId, 'an event id of this append is already stored elsewhere');
         if (e.code === '40001' && attempt < retries) continue;
         throw err;
       }

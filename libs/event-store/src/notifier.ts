@@ -2,15 +2,18 @@ import type { Pool } from 'pg';
 
 export const APPENDED_CHANNEL = 'es_appended';
 
+/** Gap between two wake-ups from one process: a steady writer would otherwise send one per append. */
+const MIN_GAP_MS = 5;
+
 /**
  * Wakes subscribers after appends. NOTIFY inside the append transaction would take PostgreSQL's
  * global notify-queue lock at every commit and serialize all writers, so the wake-up is sent
- * after the append, in its own statement, and coalesced: at most one in flight per process,
- * with one more queued if appends landed meanwhile. Subscribers also poll, so a lost wake-up
- * only costs latency.
+ * after the append, in its own statement, and coalesced: at most one in flight per process, and
+ * appends that land meanwhile share one more, sent a few milliseconds later. Subscribers also
+ * poll, so a lost wake-up only costs latency.
  */
 export class AppendNotifier {
-  private inFlight = false;
+  private busy = false;
   private pending = false;
   private closed = false;
 
@@ -18,20 +21,22 @@ export class AppendNotifier {
 
   poke(): void {
     if (this.closed) return;
-    if (this.inFlight) {
+    if (this.busy) {
       this.pending = true;
       return;
     }
-    this.inFlight = true;
+    this.busy = true;
     this.pool
       .query(`SELECT pg_notify('${APPENDED_CHANNEL}', '')`)
       .catch(() => undefined)
       .finally(() => {
-        this.inFlight = false;
-        if (this.pending) {
-          this.pending = false;
-          this.poke();
-        }
+        setTimeout(() => {
+          this.busy = false;
+          if (this.pending) {
+            this.pending = false;
+            this.poke();
+          }
+        }, MIN_GAP_MS).unref();
       });
   }
 

@@ -65,8 +65,8 @@ export class CreateEventStore1763800000000 implements MigrationInterface {
  * es.append(stream, expected, events) — one round trip, one statement.
  * expected: >= 0 the exact current version (0 = empty), -1 no_stream, -2 stream_exists, -3 any.
  * events: jsonb array of {id, type, data, metadata}.
- * Errors: ES409 wrong expected version (DETAIL = actual version), ES410 event id reused,
- * 40001 when a transaction with an older id would append behind a newer one (the caller retries).
+ * Errors: ES409 wrong expected version (DETAIL = actual version), ES410 or a unique violation on
+ * events_event_id_key when an event id is reused, 40001 when a transaction with an older id would append behind a newer one (the caller retries).
  */
 const APPEND_FUNCTION = `
 CREATE FUNCTION es.append(p_stream text, p_expected bigint, p_events jsonb)
@@ -79,60 +79,52 @@ DECLARE
   v_first   uuid := (p_events->0->>'id')::uuid;
   v_version bigint;
   v_last_tx xid8;
-  v_written int;
+  v_stored  int;
 BEGIN
   -- Appends to one stream queue here until the holder commits, so the version read below is the
-  -- latest and a multi-event append never half-collides with a concurrent one. (The two-key form
-  -- keeps these locks apart from single-key advisory locks used elsewhere.)
+  -- latest and two appends never collide on a version. (The two-key form keeps these locks apart
+  -- from single-key advisory locks used elsewhere.)
   PERFORM pg_advisory_xact_lock(1163084609, hashtext(p_stream));
-  LOOP
-    -- A retry of an append that already landed returns what it wrote the first time.
+
+  SELECT e.version, e.transaction_id INTO v_version, v_last_tx
+  FROM es.events e WHERE e.stream_id = p_stream ORDER BY e.version DESC LIMIT 1;
+  v_version := coalesce(v_version, 0);
+
+  -- A retry of an append that already landed returns what it wrote the first time. With an exact
+  -- expectation (or no_stream) a landed append has moved the stream, so the look-up is needed only
+  -- when the expectation fails; with any/stream_exists it must come first.
+  IF p_expected IN (-3, -2)
+     OR (p_expected >= 0 AND v_version <> p_expected)
+     OR (p_expected = -1 AND v_version <> 0) THEN
     IF EXISTS (SELECT 1 FROM es.events e WHERE e.event_id = v_first) THEN
       RETURN QUERY
         SELECT e.event_id, e.version, e.position, e.transaction_id, true
         FROM jsonb_array_elements(p_events) WITH ORDINALITY AS x(ev, ord)
         JOIN es.events e ON e.event_id = (x.ev->>'id')::uuid AND e.stream_id = p_stream
         ORDER BY x.ord;
-      GET DIAGNOSTICS v_written = ROW_COUNT;
-      IF v_written <> v_count THEN
+      GET DIAGNOSTICS v_stored = ROW_COUNT;
+      IF v_stored <> v_count THEN
         RAISE EXCEPTION 'event id % is stored, but not as this append', v_first USING ERRCODE = 'ES410';
       END IF;
       RETURN;
     END IF;
+  END IF;
 
-    SELECT e.version, e.transaction_id INTO v_version, v_last_tx
-    FROM es.events e WHERE e.stream_id = p_stream ORDER BY e.version DESC LIMIT 1;
-    v_version := coalesce(v_version, 0);
+  IF (p_expected >= 0 AND v_version <> p_expected)
+     OR (p_expected = -1 AND v_version <> 0)
+     OR (p_expected = -2 AND v_version = 0) THEN
+    RAISE EXCEPTION 'wrong expected version' USING ERRCODE = 'ES409', DETAIL = v_version::text;
+  END IF;
+  IF v_last_tx > v_txid THEN
+    RAISE EXCEPTION 'stream % was appended by a newer transaction; retry', p_stream USING ERRCODE = '40001';
+  END IF;
 
-    IF (p_expected >= 0 AND v_version <> p_expected)
-       OR (p_expected = -1 AND v_version <> 0)
-       OR (p_expected = -2 AND v_version = 0) THEN
-      RAISE EXCEPTION 'wrong expected version' USING ERRCODE = 'ES409', DETAIL = v_version::text;
-    END IF;
-    IF v_last_tx > v_txid THEN
-      RAISE EXCEPTION 'stream % was appended by a newer transaction; retry', p_stream USING ERRCODE = '40001';
-    END IF;
-
-    RETURN QUERY
-      INSERT INTO es.events AS e (transaction_id, position, event_id, stream_id, category, version, type, data, metadata)
-      SELECT v_txid, nextval('es.event_position'), (x.ev->>'id')::uuid, p_stream, split_part(p_stream, '-', 1),
-             v_version + x.ord, x.ev->>'type', x.ev->'data', coalesce(x.ev->'metadata', '{}'::jsonb)
-      FROM jsonb_array_elements(p_events) WITH ORDINALITY AS x(ev, ord)
-      ORDER BY x.ord
-      ON CONFLICT DO NOTHING
-      RETURNING e.event_id, e.version, e.position, e.transaction_id, false;
-    GET DIAGNOSTICS v_written = ROW_COUNT;
-    IF v_written = v_count THEN
-      RETURN;
-    END IF;
-    IF v_written > 0 THEN
-      RAISE EXCEPTION 'event ids of this append are already stored elsewhere' USING ERRCODE = 'ES410';
-    END IF;
-    -- Nothing written: a concurrent writer took the version or stored these ids first. Look again;
-    -- the next pass either returns the stored append, raises the version error, or (for 'any') retries.
-    IF p_expected <> -3 AND NOT EXISTS (SELECT 1 FROM es.events e WHERE e.event_id = v_first) THEN
-      SELECT max(e.version) INTO v_version FROM es.events e WHERE e.stream_id = p_stream;
-      RAISE EXCEPTION 'wrong expected version' USING ERRCODE = 'ES409', DETAIL = coalesce(v_version, 0)::text;
-    END IF;
-  END LOOP;
+  -- An event id stored elsewhere fails here with a unique violation on events_event_id_key.
+  RETURN QUERY
+    INSERT INTO es.events AS e (transaction_id, position, event_id, stream_id, category, version, type, data, metadata)
+    SELECT v_txid, nextval('es.event_position'), (x.ev->>'id')::uuid, p_stream, split_part(p_stream, '-', 1),
+           v_version + x.ord, x.ev->>'type', x.ev->'data', coalesce(x.ev->'metadata', '{}'::jsonb)
+    FROM jsonb_array_elements(p_events) WITH ORDINALITY AS x(ev, ord)
+    ORDER BY x.ord
+    RETURNING e.event_id, e.version, e.position, e.transaction_id, false;
 END $$`;
