@@ -12,6 +12,7 @@ export async function createCatalogApp(rt: ServiceRuntime): Promise<INestMicrose
   const transport = new OutcomesTransport({
     bus: rt.bus,
     service: SERVICE,
+    eventsStream: rt.eventsStream,
     deadLetters: rt.deadLetters,
     aroundCommand: (cmd, next) =>
       withSpan(cmd.command, { kind: SpanKind.SERVER, parent: extractTraceContext(cmd.headers), attributes: { 'messaging.system': 'nats' } }, next),

@@ -1,4 +1,4 @@
-import { eventsStream, provision, startRelay, type Relay } from '@outcomes/bus';
+import { provision, startRelay, type Relay } from '@outcomes/bus';
 import { subscriptionLag } from '@outcomes/event-store';
 import type { ServiceRuntime } from '@outcomes/platform';
 import { meter } from '@outcomes/telemetry';
@@ -11,7 +11,7 @@ const RELAY_NAME = 'relay';
  * it. Copies beyond the first wait as hot standbys (the subscription's leader lock).
  */
 export async function runRelay(rt: ServiceRuntime, config: RelayConfig): Promise<Relay> {
-  await provision(rt.bus, { streams: [eventsStream(rt.bus)] });
+  await provision(rt.bus, { streams: [rt.eventsStream] });
   const published = meter().createCounter('outcomes_relay_published_total', { description: 'events published to JetStream' });
   const duplicates = meter().createCounter('outcomes_relay_duplicates_total', { description: 're-publishes JetStream dropped as duplicates' });
   const relay = startRelay({

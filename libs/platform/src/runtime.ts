@@ -1,4 +1,4 @@
-import { connectBus, DeadLetters, type Bus } from '@outcomes/bus';
+import { connectBus, DeadLetters, eventsStream, type Bus, type StreamSpec } from '@outcomes/bus';
 import { EventStore } from '@outcomes/event-store';
 import { createLogger, injectTraceContext, startMetrics, startTracing, type Logger } from '@outcomes/telemetry';
 import type { Pool } from 'pg';
@@ -15,6 +15,8 @@ export interface ServiceRuntime {
   readonly store: EventStore;
   readonly bus: Bus;
   readonly deadLetters: DeadLetters;
+  /** The EVENTS stream as every process provisions it: one spec, so no process undoes another's. */
+  readonly eventsStream: StreamSpec;
   readonly metricsPort: number | undefined;
   /** Starts /healthz and /readyz; database and NATS checks are always included. */
   serveHealth(checks?: Readonly<Record<string, ReadinessCheck>>): Promise<HealthServer>;
@@ -39,6 +41,7 @@ export async function startRuntime(name: string, config: ServiceConfig): Promise
     store,
     bus,
     deadLetters,
+    eventsStream: eventsStream(bus, { replicas: config.jetstreamReplicas }),
     metricsPort: metrics.port,
     async serveHealth(checks = {}) {
       health = await startHealthServer(config.healthPort, {

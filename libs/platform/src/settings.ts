@@ -7,6 +7,7 @@ export const serviceSettings = {
   metricsPort: int('METRICS_PORT', 9464, { min: 0, max: 65535 }, 'port of the Prometheus /metrics endpoint (0: any free port)'),
   otlpEndpoint: optionalStr('OTEL_EXPORTER_OTLP_ENDPOINT', 'OTLP/HTTP collector for traces; none: traces are not exported'),
   logLevel: str('LOG_LEVEL', 'info', 'trace, debug, info, warn, error'),
+  jetstreamReplicas: int('JETSTREAM_REPLICAS', 1, { min: 1, max: 5 }, 'replicas of the EVENTS stream (3 on a 3-node JetStream cluster)'),
 } as const;
 
 export interface ServiceConfig {
@@ -18,4 +19,5 @@ export interface ServiceConfig {
   readonly metricsPort: number;
   readonly otlpEndpoint: string | undefined;
   readonly logLevel: string;
+  readonly jetstreamReplicas: number;
 }

@@ -37,6 +37,7 @@ export async function createTestRuntime(name: string, migrate: ReadonlyArray<(ur
       metricsPort: 0,
       otlpEndpoint: undefined,
       logLevel: 'warn',
+      jetstreamReplicas: 1,
     });
     runtimes.push(rt);
     return rt;

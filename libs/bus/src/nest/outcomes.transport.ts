@@ -6,12 +6,14 @@ import type { Bus } from '../connection';
 import { startConsumer, type RunningConsumer } from '../consumer';
 import type { DeadLetters } from '../dead-letters';
 import type { BusEvent } from '../envelope';
-import { eventsStream, provision, type ConsumerSpec } from '../provision';
+import { eventsStream, provision, type ConsumerSpec, type StreamSpec } from '../provision';
 
 export interface OutcomesTransportOptions {
   readonly bus: Bus;
   /** The service's name: its commands' queue group and the prefix of its durable consumers. */
   readonly service: string;
+  /** The EVENTS stream spec (replicas and all); the platform default when absent. */
+  readonly eventsStream?: StreamSpec;
   readonly deadLetters?: DeadLetters;
   readonly maxDeliver?: number;
   readonly backoffMs?: readonly number[];
@@ -78,7 +80,7 @@ export class OutcomesTransport extends Server implements CustomTransportStrategy
   private async startEventConsumers(events: ReadonlyArray<[string, MessageHandler]>): Promise<void> {
     if (events.length === 0) return;
     const { bus } = this.options;
-    const stream = eventsStream(bus);
+    const stream = this.options.eventsStream ?? eventsStream(bus);
     const specs: ConsumerSpec[] = events.map(([pattern]) => ({
       stream: stream.name,
       durable: durableName(this.options.service, pattern),
