@@ -77,35 +77,37 @@ export function startRelay(opts: RelayOptions): Relay {
 
   const publishBatch = async (events: readonly RecordedEvent[]): Promise<void> => {
     const started = Date.now();
-    const inflight = new Set<Promise<void>>();
-    const lastOfStream = new Map<string, Promise<void>>();
+    const slots = new Slots(maxInFlight);
+    // Each stream's events form a chain: one is published when the one before it was acked.
+    // Chains of different streams run side by side, so a stream's events waiting on each other
+    // never hold up the rest of the batch.
+    const tails = new Map<string, Promise<void>>();
     let failure: { err: unknown } | undefined;
     let published = 0;
     let duplicates = 0;
-    for (const e of events) {
-      await lastOfStream.get(e.streamId); // settles, never rejects: failures land in `failure`
-      while (inflight.size >= maxInFlight && !failure) await Promise.race(inflight);
-      if (failure) break; // publish nothing after a failure: the whole batch comes round again
-      const sent: Promise<void> = bus.js
-        .publish(bus.subject(eventSubject(e)), encodeEnvelope(e), {
+    const publishOne = async (e: RecordedEvent): Promise<void> => {
+      if (failure) return; // publish nothing after a failure: the whole batch comes round again
+      await slots.take();
+      try {
+        if (failure) return;
+        const ack = await bus.js.publish(bus.subject(eventSubject(e)), encodeEnvelope(e), {
           msgID: e.id,
           headers: eventHeaders(e, opts.headersFor?.(e) ?? {}),
           timeout: opts.publishTimeoutMs ?? 5_000,
-        })
-        .then(
-          (ack) => {
-            if (ack.duplicate) duplicates++;
-            else published++;
-          },
-          (err: unknown) => {
-            failure ??= { err };
-          },
-        )
-        .finally(() => inflight.delete(sent));
-      inflight.add(sent);
-      lastOfStream.set(e.streamId, sent);
+        });
+        if (ack.duplicate) duplicates++;
+        else published++;
+      } catch (err) {
+        failure ??= { err };
+      } finally {
+        slots.give();
+      }
+    };
+    for (const e of events) {
+      const tail = (tails.get(e.streamId) ?? Promise.resolve()).then(() => publishOne(e));
+      tails.set(e.streamId, tail);
     }
-    await Promise.all(inflight);
+    await Promise.all(tails.values());
     metrics.published += published;
     metrics.duplicates += duplicates;
     metrics.batches++;
@@ -137,4 +139,25 @@ export function startRelay(opts: RelayOptions): Relay {
     },
     stop: () => subscription.stop(),
   };
+}
+
+/** A counting semaphore: at most `size` publishes await their ack at once. */
+class Slots {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+  constructor(size: number) {
+    this.free = size;
+  }
+  take(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+  give(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
 }
