@@ -4,7 +4,7 @@ import { runRelay } from './relay.process';
 
 async function main(): Promise<void> {
   const config = loadRelayConfig();
-  const rt = await startRuntime('relay', config);
+  const rt = await startRuntime('relay', config, { noAsyncTraces: true });
   const relay = await runRelay(rt, config);
   // A standby copy is ready too: it holds no lock, but takes over the moment the leader dies.
   const health = await rt.serveHealth();

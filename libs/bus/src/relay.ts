@@ -58,17 +58,18 @@ export interface Relay {
  * 1. The subscription hands batches in global order (transaction id, position), and the store's
  *    append refuses to put a stream's event behind a newer transaction, so within a stream the
  *    global order is the version order.
- * 2. One relay per name is active (the subscription's leader lock), publishes in event order on
- *    one connection, and the server stores one connection's messages in the order they arrive.
- * 3. Pipelining alone would not be enough: if a publish in the middle of a window were refused
- *    (a stream leader change in a cluster, say) while the next one of the same stream landed, the
- *    retry would store the earlier event after the later one. So an event is published only after
- *    its stream's previous event was acknowledged, in this batch or (through the checkpoint) in
- *    an earlier one. Every copy of event v is therefore sent after v-1 is stored, by this relay or
- *    by a former leader still draining, and the copy JetStream keeps comes after v-1.
- *    (relay-crash.int.spec refuses publishes mid-window; without this wait it sees streams reorder.)
- * Events of different streams pipeline freely; their relative order is the global order when
- * nothing fails, and may differ after a retry.
+ * 2. One relay per name is active (the subscription's leader lock), and the server stores one
+ *    connection's messages in the order they arrive.
+ * 3. Each stream's events of a batch form a chain: an event is published only after its stream's
+ *    previous event was acknowledged, in this batch or (through the checkpoint) in an earlier one.
+ *    Pipelining alone would not do: if a publish in the middle of a window were refused (a stream
+ *    leader change in a cluster, say) while the next one of the same stream landed, the retry
+ *    would store the earlier event after the later one. With the chain, every copy of event v is
+ *    sent after v-1 is stored, by this relay or by a former leader still draining, and the copy
+ *    JetStream keeps comes after v-1. (relay-crash.int.spec refuses publishes mid-window; without
+ *    the chain it sees streams reorder.)
+ * Chains of different streams run side by side, up to `maxInFlight` publishes awaiting acks, so
+ * events of different streams may reach JetStream in a different order from the global one.
  */
 export function startRelay(opts: RelayOptions): Relay {
   const { bus, store } = opts;

@@ -23,14 +23,25 @@ export interface ServiceRuntime {
   stop(): Promise<void>;
 }
 
-export async function startRuntime(name: string, config: ServiceConfig): Promise<ServiceRuntime> {
+export interface RuntimeOptions {
+  /** See BusOptions.noAsyncTraces: for publish-heavy processes such as the relay. */
+  readonly noAsyncTraces?: boolean;
+}
+
+export async function startRuntime(name: string, config: ServiceConfig, options: RuntimeOptions = {}): Promise<ServiceRuntime> {
   const tracing = startTracing({ serviceName: name, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}) });
   const metrics = await startMetrics({ serviceName: name, prometheusPort: config.metricsPort });
   const logger = createLogger(name, { level: config.logLevel });
   const pool = createPool(config.databaseUrl, config.dbPoolSize, (err) => logger.warn({ err: err.message }, 'postgres client error'));
   // Every event appended inside a traced request carries the trace onward through the bus.
   const store = new EventStore(pool, { enrichMetadata: () => ({ ...injectTraceContext() }) });
-  const bus = await connectBus({ servers: config.natsUrl.split(','), name, namespace: config.natsNamespace, logger });
+  const bus = await connectBus({
+    servers: config.natsUrl.split(','),
+    name,
+    namespace: config.natsNamespace,
+    logger,
+    noAsyncTraces: options.noAsyncTraces ?? false,
+  });
   const deadLetters = new DeadLetters(pool, bus);
   let health: HealthServer | undefined;
   return {
