@@ -19,16 +19,11 @@ import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { EventStore, migrateEventStore, uuidv7 } from '@outcomes/event-store';
 import { createTestDatabase, testServerUrl, type TestDatabase } from '@outcomes/testing';
 import { Client, Pool } from 'pg';
+import { eventData, opt, quick } from './lib';
 
 // ---------------------------------------------------------------------------------------------
 // Configuration
 
-const argv = process.argv.slice(2);
-const quick = argv.includes('--quick');
-const opt = (name: string, fallback: number): number => {
-  const a = argv.find((x) => x.startsWith(`--${name}=`));
-  return a ? Number(a.slice(name.length + 3)) : fallback;
-};
 
 const POOL_SIZE = opt('pool', 32);
 const ROUNDS = opt('rounds', quick ? 1 : 5);
@@ -52,17 +47,6 @@ const WORKLOADS: readonly Workload[] = [
 
 // The same event for every system: an order placed, ~200 bytes of JSON.
 const EVENT_TYPE = 'OrderPlaced';
-const eventData = (n: number) => ({
-  orderId: `ord_${n}`,
-  customerId: 'cus_7QmJ2kX9',
-  currency: 'EUR',
-  total: 28345,
-  lines: [
-    { sku: 'SKU-10492', quantity: 2, unitPrice: 9999 },
-    { sku: 'SKU-20311', quantity: 1, unitPrice: 8347 },
-  ],
-  placedAt: '2025-11-22T10:00:00.000Z',
-});
 
 /** New stream ids, `<category>-<n>`, spread over CATEGORIES categories. Never reused in a run. */
 let streamCounter = 0;

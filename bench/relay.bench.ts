@@ -46,17 +46,11 @@ import { connectBus, encodeEnvelope, eventHeaders, eventsStream, eventSubject, p
 import { EventStore, START, checkpointOf, migrateEventStore, subscribe, type Checkpoint, type NewEvent, type RecordedEvent, type Subscription } from '@outcomes/event-store';
 import { createTestDatabase, uniqueName, type TestDatabase } from '@outcomes/testing';
 import type { Pool } from 'pg';
+import { argv, eventData, opt, optStr, quick } from './lib';
 
 // ---------------------------------------------------------------------------------------------
 // Configuration
 
-const argv = process.argv.slice(2);
-const quick = argv.includes('--quick');
-const optStr = (name: string): string | undefined => argv.find((x) => x.startsWith(`--${name}=`))?.slice(name.length + 3);
-const opt = (name: string, fallback: number): number => {
-  const v = optStr(name);
-  return v === undefined ? fallback : Number(v);
-};
 
 const EVENTS = opt('events', quick ? 10_000 : 50_000);
 const ROUNDS = opt('rounds', 2);
@@ -89,17 +83,6 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 // ---------------------------------------------------------------------------------------------
 // Fill (not timed)
 
-const eventData = (n: number) => ({
-  orderId: `ord_${n}`,
-  customerId: 'cus_7QmJ2kX9',
-  currency: 'EUR',
-  total: 28345,
-  lines: [
-    { sku: 'SKU-10492', quantity: 2, unitPrice: 9999 },
-    { sku: 'SKU-20311', quantity: 1, unitPrice: 8347 },
-  ],
-  placedAt: '2025-11-22T10:00:00.000Z',
-});
 const newEvent = (n: number, version: number): NewEvent => ({ type: version === 1 ? 'OrderPlaced' : 'OrderLineAdded', data: eventData(n) });
 const streamName = (s: number) => `order${s % CATEGORIES}-${s}`;
 
