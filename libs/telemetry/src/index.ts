@@ -1,3 +1,5 @@
 export * from './logger';
 export * from './metrics';
+export * from './telemetry';
+export * from './trace-context';
 export * from './tracing';

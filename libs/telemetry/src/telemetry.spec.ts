@@ -1,79 +1,69 @@
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
-import { Writable } from 'node:stream';
-import { createLogger } from './logger';
-import { meter, startMetrics } from './metrics';
-import { currentTraceId, extractTraceContext, injectTraceContext, SpanKind, startTracing, withSpan } from './tracing';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
+import { execFile } from 'node:child_process';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { meter } from './metrics';
+import { startTelemetry } from './telemetry';
+import { currentTraceId, withSpan } from './trace-context';
 
-const exporter = new InMemorySpanExporter();
-let tracing: { shutdown(): Promise<void> };
-beforeAll(() => {
-  tracing = startTracing({ serviceName: 'telemetry-spec', exporter });
-});
-afterAll(() => tracing.shutdown());
-beforeEach(() => exporter.reset());
+const run = promisify(execFile);
 
-describe('trace context', () => {
-  it('injects the active span as a traceparent carrying its trace id', async () => {
-    const { traceId, carrier } = await withSpan('outer', {}, async () => ({ traceId: currentTraceId(), carrier: injectTraceContext() }));
-    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
-    expect(carrier.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
-  });
-
-  it('continues the same trace across a carrier, as a message or an event does', async () => {
-    const carrier = await withSpan('http request', { kind: SpanKind.SERVER }, async () => injectTraceContext());
-    await withSpan('consume', { kind: SpanKind.CONSUMER, parent: extractTraceContext(carrier) }, async () => undefined);
-    const [producer, consumer] = exporter.getFinishedSpans();
-    expect(consumer!.spanContext().traceId).toBe(producer!.spanContext().traceId);
-    expect(consumer!.parentSpanContext?.spanId).toBe(producer!.spanContext().spanId);
-  });
-
-  it('starts a new trace when there is nothing to continue', async () => {
-    expect(injectTraceContext()).toEqual({});
-    await withSpan('orphan', { parent: extractTraceContext(undefined) }, async () => undefined);
-    expect(exporter.getFinishedSpans()[0]!.parentSpanContext).toBeUndefined();
-  });
-
-  it('records an error on the span and rethrows it', async () => {
-    await expect(withSpan('fails', {}, async () => Promise.reject(new Error('nope')))).rejects.toThrow('nope');
-    const span = exporter.getFinishedSpans()[0]!;
-    expect(span.status.code).toBe(2);
-    expect(span.events.some((e) => e.name === 'exception')).toBe(true);
-  });
-});
-
-describe('logs', () => {
-  it('writes JSON lines with the service, and the trace id inside a span', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(...chunk.toString().split('\n').filter(Boolean));
-        done();
-      },
+/** A stand-in OTLP/HTTP collector that keeps what it is sent. */
+async function fakeCollector() {
+  const received: { url: string | undefined; headers: IncomingHttpHeaders; body: string }[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const body = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString();
+      received.push({ url: req.url, headers: req.headers, body });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
-    const log = createLogger('svc', { destination: sink });
-    log.info('outside');
-    const traceId = await withSpan('work', {}, async () => {
-      log.info({ n: 1 }, 'inside');
-      return currentTraceId();
-    });
-    const [outside, inside] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(outside).toMatchObject({ service: 'svc', level: 'info', msg: 'outside' });
-    expect(outside!['trace_id']).toBeUndefined();
-    expect(inside).toMatchObject({ service: 'svc', msg: 'inside', n: 1, trace_id: traceId });
   });
-});
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, received, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
 
-describe('metrics', () => {
-  it('serves a counter to Prometheus', async () => {
-    const handle = await startMetrics({ serviceName: 'telemetry-spec', prometheusPort: 0 });
+describe('startTelemetry', () => {
+  it('traces and serves metrics for a service, and can be started twice', async () => {
+    const spans = new InMemorySpanExporter();
+    const first = await startTelemetry({ serviceName: 'svc', prometheusPort: 0, spanExporter: spans });
+    const second = await startTelemetry({ serviceName: 'svc', prometheusPort: 0 });
+    expect(second.metricsPort).toBe(first.metricsPort);
+
+    const traceId = await withSpan('op', {}, () => currentTraceId());
+    expect(spans.getFinishedSpans().map((s) => [s.name, s.spanContext().traceId])).toEqual([['op', traceId]]);
+    meter().createCounter('outcomes_spec_ops_total').add(5);
+    const body = await (await fetch(`http://127.0.0.1:${first.metricsPort}/metrics`)).text();
+    expect(body).toMatch(/^outcomes_spec_ops_total\{[^}]*\} 5$/m);
+
+    await Promise.all([first.shutdown(), first.shutdown(), second.shutdown()]);
+    await second.shutdown();
+    await expect(fetch(`http://127.0.0.1:${first.metricsPort}/metrics`)).rejects.toThrow();
+    expect(await withSpan('after', {}, () => currentTraceId())).toBeUndefined();
+  });
+
+  it('exports spans over OTLP/HTTP to the endpoint it is given', async () => {
+    const collector = await fakeCollector();
     try {
-      expect(handle.port).toBeGreaterThan(0);
-      expect(handle.port).not.toBe(9464); // 0 means any free port, not the exporter's default
-      meter().createCounter('outcomes_spec_things_total', { description: 'things' }).add(3, { kind: 'a' });
-      const body = await (await fetch(`http://127.0.0.1:${handle.port}/metrics`)).text();
-      expect(body).toMatch(/outcomes_spec_things_total\{[^}]*kind="a"[^}]*\} 3/);
+      const { stdout } = await run(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'fixtures/otlp-export.fixture.ts'), `${collector.url}/`], {
+        cwd: join(__dirname, '../../..'),
+        timeout: 30_000,
+      });
+      const { traceId } = JSON.parse(stdout) as { traceId: string };
+      expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(collector.received).toHaveLength(1);
+      const [request] = collector.received;
+      expect(request!.url).toBe('/v1/traces');
+      expect(request!.body).toContain(traceId);
+      expect(request!.body).toContain('exported');
     } finally {
-      await handle.shutdown();
+      await collector.close();
     }
   });
 });

@@ -1,107 +1,115 @@
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context } from '@opentelemetry/api';
+import { context, propagation, trace, type Context } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, NodeTracerProvider, SimpleSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
+// The env-free SDK core: the *-base/-node flavours fill unset options from OTEL_* variables, and this lib
+// takes its configuration only from its callers.
+import {
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  SimpleSpanProcessor,
+  TracerProvider,
+  type ReadableSpan,
+  type Span,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 
-export { SpanKind };
+export type { ReadableSpan, SpanExporter };
 
 export interface TracingOptions {
   readonly serviceName: string;
-  /** OTLP/HTTP collector base URL (e.g. http://collector:4318); no export without it. */
+  /** OTLP/HTTP collector base URL (e.g. http://collector:4318); spans leave the process only when set. */
   readonly otlpEndpoint?: string;
-  /** For tests: an exporter whose spans are exported as each span ends. */
+  /** Extra exporter fed as each span ends, e.g. an InMemorySpanExporter in tests. */
   readonly exporter?: SpanExporter;
 }
 
-let provider: NodeTracerProvider | undefined;
-
-/**
- * Registers a tracer provider with W3C trace-context propagation. Spans are always created (so
- * trace ids reach logs and message headers); they leave the process only when an exporter is set.
- */
-export function startTracing(opts: TracingOptions): { shutdown(): Promise<void> } {
-  if (provider) return { shutdown: stopTracing };
-  const spanProcessors: SpanProcessor[] = [];
-  if (opts.otlpEndpoint) {
-    spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: `${opts.otlpEndpoint.replace(/\/$/, '')}/v1/traces` })));
-  }
-  if (opts.exporter) spanProcessors.push(new SimpleSpanProcessor(opts.exporter));
-  provider = new NodeTracerProvider({ resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: opts.serviceName }), spanProcessors });
-  provider.register({ propagator: new W3CTraceContextPropagator() });
-  return { shutdown: stopTracing };
+export interface TracingHandle {
+  /** Detaches this call's exporters; the last handle out also unregisters the provider. Idempotent. */
+  shutdown(): Promise<void>;
 }
 
-async function stopTracing(): Promise<void> {
-  const p = provider;
-  provider = undefined;
-  if (!p) return;
-  await p.shutdown();
+/**
+ * Span processors can only be given to a provider when it is built; this one lets each `startTracing` call
+ * attach its exporters to the single process-wide provider, and detach them again.
+ */
+class FanOutProcessor implements SpanProcessor {
+  readonly processors = new Set<SpanProcessor>();
+  onStart(span: Span, parent: Context): void {
+    for (const p of this.processors) p.onStart(span, parent);
+  }
+  onEnd(span: ReadableSpan): void {
+    for (const p of this.processors) p.onEnd(span);
+  }
+  async forceFlush(): Promise<void> {
+    await Promise.all([...this.processors].map((p) => p.forceFlush()));
+  }
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.processors].map((p) => p.shutdown()));
+    this.processors.clear();
+  }
+}
+
+interface Registered {
+  readonly provider: TracerProvider;
+  readonly fanOut: FanOutProcessor;
+  handles: number;
+}
+
+let registered: Registered | undefined;
+
+/**
+ * Registers a tracer provider, the W3C trace-context propagator and an async-local context manager as the
+ * process globals. Spans are always recorded, so trace ids reach logs and message headers even when nothing
+ * exports them.
+ *
+ * One provider serves the whole process: a second call while it runs (tests start tracing before the service
+ * runtime does) joins it — its exporters are attached, its service name is not used.
+ */
+export function startTracing(opts: TracingOptions): TracingHandle {
+  const reg = (registered ??= register(opts.serviceName));
+  reg.handles++;
+  const own: SpanProcessor[] = [];
+  if (opts.otlpEndpoint) {
+    own.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${opts.otlpEndpoint.replace(/\/+$/, '')}/v1/traces` }) }));
+  }
+  // Simple (export on end) so a test reads its spans as soon as the traced call returns.
+  if (opts.exporter) own.push(new SimpleSpanProcessor({ exporter: opts.exporter }));
+  own.forEach((p) => reg.fanOut.processors.add(p));
+
+  let done: Promise<void> | undefined;
+  return {
+    shutdown: () =>
+      (done ??= (async () => {
+        own.forEach((p) => reg.fanOut.processors.delete(p));
+        await Promise.all(own.map((p) => p.shutdown()));
+        if (--reg.handles === 0 && registered === reg) await unregister(reg);
+      })()),
+  };
+}
+
+function register(serviceName: string): Registered {
+  const fanOut = new FanOutProcessor();
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }),
+    sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
+    spanProcessors: [fanOut],
+  });
+  trace.setGlobalTracerProvider(provider);
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  return { provider, fanOut, handles: 0 };
+}
+
+async function unregister(reg: Registered): Promise<void> {
+  registered = undefined;
+  // Globals go first so nothing starts spans on a provider that is shutting down.
   trace.disable();
   context.disable();
   propagation.disable();
-}
-
-/** The trace context as it travels: in NATS headers and in event metadata. */
-export interface TraceCarrier {
-  traceparent?: string;
-  tracestate?: string;
-}
-
-/** The active trace context, ready to put in headers or metadata (empty outside a span). */
-export function injectTraceContext(ctx: Context = context.active()): TraceCarrier {
-  const carrier: Record<string, string> = {};
-  propagation.inject(ctx, carrier);
-  const out: TraceCarrier = {};
-  if (carrier['traceparent']) out.traceparent = carrier['traceparent'];
-  if (carrier['tracestate']) out.tracestate = carrier['tracestate'];
-  return out;
-}
-
-/** A context whose parent is the carried trace (the root context when there is none). */
-export function extractTraceContext(carrier: Readonly<TraceCarrier> | Readonly<Record<string, unknown>> | undefined): Context {
-  if (!carrier) return ROOT_CONTEXT;
-  const flat: Record<string, string> = {};
-  for (const key of ['traceparent', 'tracestate'] as const) {
-    const v = (carrier as Record<string, unknown>)[key];
-    if (typeof v === 'string') flat[key] = v;
-  }
-  return propagation.extract(ROOT_CONTEXT, flat);
-}
-
-export interface SpanOptions {
-  readonly kind?: SpanKind;
-  readonly attributes?: Attributes;
-  /** Parent context; the active one when absent. */
-  readonly parent?: Context;
-  readonly tracer?: string;
-}
-
-/** Runs `fn` in a new active span; records a thrown error on the span and rethrows it. */
-export async function withSpan<T>(name: string, opts: SpanOptions, fn: () => Promise<T>): Promise<T> {
-  const tracer = trace.getTracer(opts.tracer ?? 'outcomes');
-  const parent = opts.parent ?? context.active();
-  const span = tracer.startSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, ...(opts.attributes ? { attributes: opts.attributes } : {}) }, parent);
-  try {
-    const result = await context.with(trace.setSpan(parent, span), fn);
-    span.setStatus({ code: SpanStatusCode.OK });
-    return result;
-  } catch (err) {
-    span.recordException(err instanceof Error ? err : String(err));
-    span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
-    throw err;
-  } finally {
-    span.end();
-  }
-}
-
-export function currentTraceId(): string | undefined {
-  const sc = trace.getSpan(context.active())?.spanContext();
-  return sc && trace.isSpanContextValid(sc) ? sc.traceId : undefined;
-}
-
-export function currentSpanId(): string | undefined {
-  const sc = trace.getSpan(context.active())?.spanContext();
-  return sc && trace.isSpanContextValid(sc) ? sc.spanId : undefined;
+  await reg.provider.shutdown();
 }
