@@ -46,7 +46,7 @@ export default [
     },
   },
   {
-    files: ['**/*.spec.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    files: ['**/*.spec.ts', '**/fixtures/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     rules: {
       'no-console': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',

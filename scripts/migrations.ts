@@ -1,5 +1,6 @@
 import { migrateBus } from '@outcomes/bus';
 import { migrateEventStore } from '@outcomes/event-store';
+import { migrateGateway } from '../apps/api-gateway/src/migrations';
 import { migrateCatalog } from '../apps/catalog/src/migrations';
 
 /** Every migration set of the platform, in the order they must run. */
@@ -8,5 +9,6 @@ export async function migrateAll(databaseUrl: string): Promise<Array<[string, st
     ['event store', await migrateEventStore(databaseUrl)],
     ['bus', await migrateBus(databaseUrl)],
     ['catalog', await migrateCatalog(databaseUrl)],
+    ['api-gateway', await migrateGateway(databaseUrl)],
   ];
 }

@@ -1,19 +1,30 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
-import type { ServiceRuntime } from '@outcomes/platform';
+import { Aggregates, type ServiceRuntime } from '@outcomes/platform';
+import { BuyersModule } from './buyers/buyers.module';
+import { ConfigsModule } from './configs/configs.module';
 import { OutcomeTypesModule } from './outcome-types/outcome-types.module';
-import { RUNTIME } from './runtime.token';
+import { AGGREGATES, RUNTIME, SEALER } from './runtime.token';
+import type { Sealer } from './secrets/sealer';
 
 @Global()
 @Module({})
 class RuntimeModule {
-  static with(rt: ServiceRuntime): DynamicModule {
-    return { module: RuntimeModule, providers: [{ provide: RUNTIME, useValue: rt }], exports: [RUNTIME] };
+  static with(rt: ServiceRuntime, sealer: Sealer): DynamicModule {
+    return {
+      module: RuntimeModule,
+      providers: [
+        { provide: RUNTIME, useValue: rt },
+        { provide: AGGREGATES, useValue: new Aggregates(rt.store) },
+        { provide: SEALER, useValue: sealer },
+      ],
+      exports: [RUNTIME, AGGREGATES, SEALER],
+    };
   }
 }
 
 @Module({})
 export class CatalogModule {
-  static with(rt: ServiceRuntime): DynamicModule {
-    return { module: CatalogModule, imports: [RuntimeModule.with(rt), OutcomeTypesModule] };
+  static with(rt: ServiceRuntime, sealer: Sealer): DynamicModule {
+    return { module: CatalogModule, imports: [RuntimeModule.with(rt, sealer), OutcomeTypesModule, BuyersModule, ConfigsModule] };
   }
 }

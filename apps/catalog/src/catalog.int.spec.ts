@@ -1,90 +1,82 @@
+import { randomBytes } from 'node:crypto';
 import type { INestMicroservice } from '@nestjs/common';
-import { CommandFailedError, requestCommand, ServiceUnavailableError, startRelay, type Relay } from '@outcomes/bus';
+import { CommandFailedError, requestCommand, ServiceUnavailableError } from '@outcomes/bus';
+import { CATALOG_COMMANDS } from '@outcomes/contracts';
+import { BUILTIN_OUTCOME_TYPES } from '@outcomes/domain-catalog';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import { injectTraceContext, startTracing, withSpan } from '@outcomes/telemetry';
-import { createTestRuntime, eventually, type TestRuntime } from '@outcomes/testing';
+import { createTestRuntime, type TestRuntime } from '@outcomes/testing';
+import { hashSecret } from './buyers/buyers.service';
 import { createCatalogApp } from './catalog.app';
 import { migrateCatalog } from './migrations';
-import type { OutcomeTypeView } from './outcome-types/outcome-types.service';
+import { Sealer } from './secrets/sealer';
 
 const spans = new InMemorySpanExporter();
 const tracing = startTracing({ serviceName: 'catalog-spec', exporter: spans });
+const sealer = new Sealer({ id: 'k1', key: randomBytes(32) });
 let t: TestRuntime;
 let app: INestMicroservice;
-let relay: Relay;
 
 beforeAll(async () => {
   t = await createTestRuntime('catalog', [migrateCatalog]);
-  app = await createCatalogApp(t.rt);
-  relay = startRelay({ store: t.rt.store, connectionString: t.db.url, bus: t.rt.bus, pollIntervalMs: 50 });
+  app = await createCatalogApp(t.rt, sealer);
 });
 afterAll(async () => {
-  await relay.stop();
   await app.close();
   await t.close();
   await tracing.shutdown();
 });
 
-const send = <T>(command: string, payload: unknown, headers?: Record<string, string>) =>
-  requestCommand<T>(t.rt.bus, command, payload, headers ? { headers } : {});
-
-const resolve = { key: 'cs.resolve', name: 'Resolve a ticket', description: 'End to end', verification: 'capi_verified' };
+const send = <T>(command: string, payload: unknown, headers?: Record<string, string>) => requestCommand<T>(t.rt.bus, command, payload, headers ? { headers } : {});
 
 describe('catalog over NATS', () => {
-  it('publishes an outcome type as an event and answers with version 1', async () => {
-    const view = await send<OutcomeTypeView>('cmd.catalog.publishOutcomeType', resolve);
-    expect(view).toMatchObject({ ...resolve, version: 1 });
-    const events = await t.rt.store.readStream('outcomeType-cs.resolve');
-    expect(events.map((e) => e.type)).toEqual(['OutcomeTypePublished']);
-    expect(await send<OutcomeTypeView>('cmd.catalog.getOutcomeType', { key: 'cs.resolve' })).toEqual(view);
+  it('publishes the platform taxonomy at first start, and a restart (or a second replica) publishes nothing new', async () => {
+    const first = await send<{ data: Array<{ key: string; version: number }> }>(CATALOG_COMMANDS.listOutcomeTypes, {});
+    expect(first.data.map((d) => d.key).sort()).toEqual(BUILTIN_OUTCOME_TYPES.map((b) => b.key).sort());
+    const replicas = await Promise.all([createCatalogApp(await t.another('catalog'), sealer), createCatalogApp(await t.another('catalog'), sealer)]);
+    await Promise.all(replicas.map((r) => r.close()));
+    const { rows } = await t.rt.pool.query<{ n: string }>(`SELECT count(*) AS n FROM es.events WHERE stream_id LIKE 'outcomeType-%'`);
+    expect(Number(rows[0]!.n)).toBe(BUILTIN_OUTCOME_TYPES.length);
   });
 
-  it('keeps the read model in step through the relay and a JetStream consumer', async () => {
-    await send('cmd.catalog.publishOutcomeType', { ...resolve, key: 'code.review', verification: 'guarantee_backed' });
-    await send('cmd.catalog.publishOutcomeType', { ...resolve, key: 'code.review', verification: 'guarantee_backed', description: 'v2' });
-    const listed = await eventually(async () => {
-      const { data } = await send<{ data: OutcomeTypeView[] }>('cmd.catalog.listOutcomeTypes', {});
-      const review = data.find((d) => d.key === 'code.review');
-      return review?.version === 2 ? data : undefined;
-    });
-    expect(listed.find((d) => d.key === 'code.review')).toMatchObject({ description: 'v2', verification: 'guarantee_backed' });
+  it('authenticates by the hash of a secret, and not once the key is revoked', async () => {
+    const buyer = await send<{ id: string; api_key: { id: string; secret: string } }>(CATALOG_COMMANDS.createBuyer, { actor: 'operator', buyer: { name: 'Acme' } });
+    const hash = hashSecret(buyer.api_key.secret);
+    expect(await send(CATALOG_COMMANDS.authenticate, { secret_hash: hash })).toEqual({ buyer_id: buyer.id, key_id: buyer.api_key.id, scope: 'full' });
+    await send(CATALOG_COMMANDS.revokeKey, { buyer_id: buyer.id, actor: buyer.api_key.id, key_id: buyer.api_key.id });
+    await expect(send(CATALOG_COMMANDS.authenticate, { secret_hash: hash })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const { rows } = await t.rt.pool.query(`SELECT secret_hash FROM catalog.api_keys WHERE key_id = $1`, [buyer.api_key.id]);
+    expect(JSON.stringify(rows)).not.toContain(buyer.api_key.secret);
   });
 
-  it('refuses bad input with the field and the reason, and writes nothing', async () => {
-    const err = await send('cmd.catalog.publishOutcomeType', { ...resolve, key: 'legal.draft', verification: 'vibes' }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(CommandFailedError);
-    expect(err).toMatchObject({ code: 'VALIDATION_FAILED' });
-    expect((err as CommandFailedError).message).toMatch(/verification must be one of the following values/);
-    const unknown = await send('cmd.catalog.publishOutcomeType', { ...resolve, key: 'legal.x', extra: 1 }).catch((e: unknown) => e);
-    expect((unknown as CommandFailedError).message).toMatch(/property extra should not exist/);
-    expect(await t.rt.store.readStream('outcomeType-legal.draft')).toEqual([]);
+  it('refuses a malformed command with the fields at fault, and a rule violation with RULE_VIOLATION', async () => {
+    const bad = await send(CATALOG_COMMANDS.draftConfig, { buyer_id: 'nobody', actor: 'x', config: {} }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(CommandFailedError);
+    expect(bad).toMatchObject({ code: 'VALIDATION_FAILED' });
+    const buyer = await send<{ id: string }>(CATALOG_COMMANDS.createBuyer, { actor: 'operator', buyer: { name: 'Rules' } });
+    const rule = await send(CATALOG_COMMANDS.draftConfig, { buyer_id: buyer.id, actor: 'key_x', config: { name: 'x', outcome_type: 'cs.nothing' } }).catch((e: unknown) => e);
+    expect(rule).toMatchObject({ code: 'RULE_VIOLATION', details: { fields: [{ field: 'outcome_type', reason: 'cs.nothing is not in the catalog' }] } });
   });
 
-  it('answers NOT_FOUND for an unknown outcome type', async () => {
-    await expect(send('cmd.catalog.getOutcomeType', { key: 'medical.nothing' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-  });
-
-  it('carries one trace from the caller through the command, the event and the consumer', async () => {
+  it('carries one trace from the caller through the command into the stored event', async () => {
     spans.reset();
+    const buyer = await send<{ id: string }>(CATALOG_COMMANDS.createBuyer, { actor: 'operator', buyer: { name: 'Traced' } });
     const traceId = await withSpan('caller', {}, async () => {
-      await send('cmd.catalog.publishOutcomeType', { ...resolve, key: 'medical.scribe', verification: 'guarantee_backed' }, { ...injectTraceContext() } as Record<string, string>);
+      await send(CATALOG_COMMANDS.draftConfig, { buyer_id: buyer.id, actor: 'key_t', config: { name: 'Traced', outcome_type: 'cs.resolve' } }, { ...injectTraceContext() } as Record<string, string>);
       return injectTraceContext().traceparent!.split('-')[1]!;
     });
-    const [event] = await t.rt.store.readStream('outcomeType-medical.scribe');
-    expect(String(event!.metadata.traceparent)).toContain(traceId);
-    await eventually(() =>
-      spans.getFinishedSpans().some((s) => s.name.includes('OutcomeTypePublished') && s.spanContext().traceId === traceId) ? true : undefined,
-    );
-    expect(spans.getFinishedSpans().some((s) => s.name === 'cmd.catalog.publishOutcomeType' && s.spanContext().traceId === traceId)).toBe(true);
+    const { rows } = await t.rt.pool.query<{ traceparent: string }>(`SELECT metadata->>'traceparent' AS traceparent FROM es.events WHERE type = 'ConfigDrafted' AND data->>'buyerId' = $1`, [buyer.id]);
+    expect(rows[0]!.traceparent).toContain(traceId);
+    expect(spans.getFinishedSpans().some((s) => s.name === CATALOG_COMMANDS.draftConfig && s.spanContext().traceId === traceId)).toBe(true);
   });
 
   it('spreads commands over replicas in the queue group, and says "service unavailable" when none runs', async () => {
-    const second = await createCatalogApp(await t.another('catalog'));
-    const results = await Promise.all(Array.from({ length: 20 }, () => send<{ data: unknown[] }>('cmd.catalog.listOutcomeTypes', {})));
-    expect(results.every((r) => Array.isArray(r.data))).toBe(true);
+    const second = await createCatalogApp(await t.another('catalog'), sealer);
+    const results = await Promise.all(Array.from({ length: 20 }, () => send<{ data: unknown[] }>(CATALOG_COMMANDS.listOutcomeTypes, {})));
+    expect(results.every((r) => r.data.length === BUILTIN_OUTCOME_TYPES.length)).toBe(true);
     await second.close();
     await app.close();
-    await expect(send('cmd.catalog.listOutcomeTypes', {})).rejects.toBeInstanceOf(ServiceUnavailableError);
-    app = await createCatalogApp(t.rt);
+    await expect(send(CATALOG_COMMANDS.listOutcomeTypes, {})).rejects.toBeInstanceOf(ServiceUnavailableError);
+    app = await createCatalogApp(t.rt, sealer);
   });
 });

@@ -3,3 +3,4 @@ export * from './lifecycle';
 export * from './pool';
 export * from './runtime';
 export * from './settings';
+export * from './aggregates';

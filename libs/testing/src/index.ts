@@ -3,3 +3,5 @@ export * from './unique';
 export * from './wait';
 export * from './event-store';
 export * from './runtime';
+export * from './decider-spec';
+export * from './processes';

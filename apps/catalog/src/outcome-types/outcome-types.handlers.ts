@@ -1,38 +1,31 @@
-import { Controller, Inject } from '@nestjs/common';
-import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
-import { applyOnce, type BusEvent, type OutcomesContext } from '@outcomes/bus';
-import type { OutcomeTypePublished } from '@outcomes/domain-catalog';
-import { RUNTIME, type CatalogRuntime } from '../runtime.token';
-import { GetOutcomeTypeDto, PublishOutcomeTypeDto } from './dto/publish-outcome-type.dto';
-import { OutcomeTypesService, type OutcomeTypeView } from './outcome-types.service';
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { CATALOG_COMMANDS, GetOutcomeTypeCommand, outcomeTypeView, RegisterOutcomeTypeCommand, ReviseOutcomeTypeCommand, toOutcomeTypeDefinition } from '@outcomes/contracts';
+import { OutcomeTypesService, type PublishedType } from './outcome-types.service';
 
-const PROJECTION = 'catalog.outcome_types';
+const view = (t: PublishedType) => outcomeTypeView(t.key, t.version, t.definition, t.publishedAt, t.origin);
 
 @Controller()
 export class OutcomeTypesHandlers {
-  constructor(
-    private readonly service: OutcomeTypesService,
-    @Inject(RUNTIME) private readonly rt: CatalogRuntime,
-  ) {}
+  constructor(private readonly types: OutcomeTypesService) {}
 
-  @MessagePattern('cmd.catalog.publishOutcomeType')
-  publish(@Payload() dto: PublishOutcomeTypeDto, @Ctx() ctx: OutcomesContext): Promise<OutcomeTypeView> {
-    const { key, ...definition } = dto;
-    return this.service.publish(key, definition, ctx.headers['outcomes-actor']);
+  @MessagePattern(CATALOG_COMMANDS.listOutcomeTypes)
+  async list(): Promise<unknown> {
+    return { object: 'list', data: (await this.types.list()).map(view), has_more: false, next_cursor: null };
   }
 
-  @MessagePattern('cmd.catalog.getOutcomeType')
-  get(@Payload() dto: GetOutcomeTypeDto): Promise<OutcomeTypeView> {
-    return this.service.get(dto.key);
+  @MessagePattern(CATALOG_COMMANDS.getOutcomeType)
+  async get(@Payload() cmd: GetOutcomeTypeCommand): Promise<unknown> {
+    return view(await this.types.get(cmd.key, cmd.version ?? null));
   }
 
-  @MessagePattern('cmd.catalog.listOutcomeTypes')
-  async list(): Promise<{ data: OutcomeTypeView[] }> {
-    return { data: await this.service.list() };
+  @MessagePattern(CATALOG_COMMANDS.registerOutcomeType)
+  async register(@Payload() cmd: RegisterOutcomeTypeCommand): Promise<unknown> {
+    return view(await this.types.register(cmd.type.key, toOutcomeTypeDefinition(cmd.type), cmd.actor));
   }
 
-  @EventPattern('evt.outcomeType.OutcomeTypePublished')
-  async onPublished(@Payload() event: BusEvent<'OutcomeTypePublished', OutcomeTypePublished['data']>): Promise<void> {
-    await applyOnce(this.rt.pool, PROJECTION, event.id, (tx) => this.service.project(tx, event.data));
+  @MessagePattern(CATALOG_COMMANDS.reviseOutcomeType)
+  async revise(@Payload() cmd: ReviseOutcomeTypeCommand): Promise<unknown> {
+    return view(await this.types.revise(cmd.key, toOutcomeTypeDefinition(cmd.type), cmd.expected_version ?? null, cmd.actor));
   }
 }

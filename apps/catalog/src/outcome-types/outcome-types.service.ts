@@ -1,96 +1,99 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CommandError } from '@outcomes/bus';
 import {
+  BUILTIN_OUTCOME_TYPES,
+  CatalogRejected,
   decide,
+  definitionAt,
   evolve,
   initialState,
-  OutcomeTypeRejected,
+  type OutcomeTypeCommand,
   type OutcomeTypeDefinition,
   type OutcomeTypeEvent,
   type OutcomeTypeState,
+  type TypeAt,
 } from '@outcomes/domain-catalog';
-import { WrongExpectedVersionError, type EventStore } from '@outcomes/event-store';
-import type { Pool, PoolClient } from 'pg';
-import { RUNTIME, type CatalogRuntime } from '../runtime.token';
+import type { AggregateKind } from '@outcomes/platform';
+import type { PoolClient } from 'pg';
+import { AGGREGATES, RUNTIME, type Aggregates, type CatalogRuntime } from '../runtime.token';
 
-export interface OutcomeTypeView {
+export const outcomeTypes: AggregateKind<OutcomeTypeState, OutcomeTypeEvent> = { category: 'outcomeType', initialState, evolve };
+
+export interface PublishedType {
   readonly key: string;
   readonly version: number;
-  readonly name: string;
-  readonly description: string;
-  readonly verification: string;
-  readonly published_at: string;
+  readonly origin: 'platform' | 'operator';
+  readonly definition: OutcomeTypeDefinition;
+  readonly publishedAt: string;
 }
 
-const streamOf = (key: string): string => `outcomeType-${key}`;
-
-const view = (state: OutcomeTypeState): OutcomeTypeView => {
-  if (state.status === 'Empty') throw new Error('an outcome type without events has no view');
-  return { key: state.key, version: state.version, ...state.definition, published_at: state.publishedAt };
+const project = async (tx: PoolClient, events: readonly OutcomeTypeEvent[]): Promise<void> => {
+  for (const { data } of events) {
+    const { key, version, origin, publishedAt, publishedBy: _by, ...definition } = data;
+    await tx.query(
+      `INSERT INTO catalog.outcome_type_versions (key, version, origin, definition, published_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT DO NOTHING`,
+      [key, version, origin, JSON.stringify(definition), publishedAt],
+    );
+  }
 };
 
 @Injectable()
 export class OutcomeTypesService {
-  private readonly store: EventStore;
-  private readonly pool: Pool;
+  constructor(
+    @Inject(RUNTIME) private readonly rt: CatalogRuntime,
+    @Inject(AGGREGATES) private readonly aggregates: Aggregates,
+  ) {}
 
-  constructor(@Inject(RUNTIME) rt: CatalogRuntime) {
-    this.store = rt.store;
-    this.pool = rt.pool;
-  }
-
-  /** Load, decide, append with the expected version; a concurrent writer makes us decide again. */
-  async publish(key: string, definition: OutcomeTypeDefinition, actor: string | undefined): Promise<OutcomeTypeView> {
-    for (let attempt = 0; ; attempt++) {
-      const { state, version } = await this.load(key);
-      let events: OutcomeTypeEvent[];
-      try {
-        events = decide({ type: 'PublishOutcomeType', key, definition, now: new Date() }, state);
-      } catch (err) {
-        if (err instanceof OutcomeTypeRejected) throw new CommandError(err.code, err.message, { field: err.field, reason: err.reason });
-        throw err;
-      }
-      if (events.length === 0) return view(state);
-      try {
-        await this.store.append(streamOf(key), events, version === 0n ? 'no_stream' : version, { metadata: actor ? { actor } : {} });
-        return view(events.reduce(evolve, state));
-      } catch (err) {
-        if (err instanceof WrongExpectedVersionError && attempt < 3) continue;
-        throw err;
-      }
+  /** The platform taxonomy, present from the first start; unchanged types publish nothing. */
+  async publishBuiltins(now = new Date()): Promise<number> {
+    let published = 0;
+    for (const { key, definition } of BUILTIN_OUTCOME_TYPES) {
+      const r = await this.run(key, { type: 'PublishPlatformType', key, definition, now }, 'platform');
+      published += r.length;
     }
+    return published;
   }
 
-  async get(key: string): Promise<OutcomeTypeView> {
-    const { state } = await this.load(key);
-    if (state.status === 'Empty') throw new CommandError('NOT_FOUND', `outcome type ${key} does not exist`, { field: 'key' });
-    return view(state);
+  async register(key: string, definition: OutcomeTypeDefinition, actor: string): Promise<PublishedType> {
+    await this.run(key, { type: 'RegisterCustomType', key, definition, by: actor, now: new Date() }, actor);
+    return this.get(key, null);
   }
 
-  /** From the read model, which follows the events through the bus. */
-  async list(): Promise<OutcomeTypeView[]> {
-    const { rows } = await this.pool.query<OutcomeTypeView>(
-      `SELECT key, version, name, description, verification, to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS published_at
-         FROM catalog.outcome_types ORDER BY key`,
+  async revise(key: string, definition: OutcomeTypeDefinition, expectedVersion: number | null, actor: string): Promise<PublishedType> {
+    await this.run(key, { type: 'ReviseCustomType', key, definition, expectedVersion, by: actor, now: new Date() }, actor);
+    return this.get(key, null);
+  }
+
+  async get(key: string, version: number | null): Promise<PublishedType> {
+    const { state } = await this.aggregates.load(outcomeTypes, key);
+    const at = definitionAt(state, version);
+    if (state.status === 'Empty' || !at) throw CatalogRejected.notFound(version === null ? `outcome type ${key}` : `outcome type ${key} version ${version}`);
+    const publishedAt = state.versions.find((v) => v.version === at.version)!.publishedAt;
+    return { key, version: at.version, origin: state.origin, definition: at.definition, publishedAt };
+  }
+
+  /** The type a configuration pins; an unknown type is the buyer's mistake, named by its field. */
+  async typeAt(key: string, version: number | null): Promise<TypeAt> {
+    const { state } = await this.aggregates.load(outcomeTypes, key);
+    const at = definitionAt(state, version);
+    if (!at) {
+      const field = state.status === 'Empty' ? 'outcome_type' : 'outcome_type_version';
+      throw CatalogRejected.rule(field, state.status === 'Empty' ? `${key} is not in the catalog` : `${key} has no version ${version}`);
+    }
+    return { pinned: { key, version: at.version }, definition: at.definition };
+  }
+
+  /** The newest version of every type, from the read model. */
+  async list(): Promise<PublishedType[]> {
+    const { rows } = await this.rt.pool.query<{ key: string; version: number; origin: 'platform' | 'operator'; definition: OutcomeTypeDefinition; published_at: Date }>(
+      `SELECT DISTINCT ON (key) key, version, origin, definition, published_at
+         FROM catalog.outcome_type_versions ORDER BY key, version DESC`,
     );
-    return rows;
+    return rows.map((r) => ({ key: r.key, version: r.version, origin: r.origin, definition: r.definition, publishedAt: r.published_at.toISOString() }));
   }
 
-  /** Applies a published version to the read model; older versions never overwrite newer ones. */
-  async project(tx: PoolClient, e: { key: string; version: number; name: string; description: string; verification: string; publishedAt: string }): Promise<void> {
-    await tx.query(
-      `INSERT INTO catalog.outcome_types (key, version, name, description, verification, published_at)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (key) DO UPDATE SET version = EXCLUDED.version, name = EXCLUDED.name, description = EXCLUDED.description,
-         verification = EXCLUDED.verification, published_at = EXCLUDED.published_at
-       WHERE catalog.outcome_types.version < EXCLUDED.version`,
-      [e.key, e.version, e.name, e.description, e.verification, e.publishedAt],
-    );
-  }
-
-  private async load(key: string): Promise<{ state: OutcomeTypeState; version: bigint }> {
-    const events = await this.store.readStream(streamOf(key));
-    const state = events.map((e) => e as unknown as OutcomeTypeEvent).reduce(evolve, initialState());
-    return { state, version: events.at(-1)?.version ?? 0n };
+  private async run(key: string, command: OutcomeTypeCommand, actor: string): Promise<readonly OutcomeTypeEvent[]> {
+    const r = await this.aggregates.execute(outcomeTypes, key, (state) => decide(command, state), { actor, project });
+    return r.events;
   }
 }

@@ -1,2 +1,12 @@
-export * from './outcome-type/outcome-type.decide';
+export * from './errors';
 export * from './outcome-type/outcome-type.events';
+export * from './outcome-type/outcome-type.decide';
+export { canonicalJson, validateDefinition } from './outcome-type/outcome-type.rules';
+export * from './outcome-type/builtin-types';
+export * from './buyer/buyer.decide';
+export * from './api-key/api-key.decide';
+export * from './config/config.types';
+export * from './config/config.rules';
+export * from './config/config.decide';
+export * from './config/engine-patterns';
+export * from './config/pricing';

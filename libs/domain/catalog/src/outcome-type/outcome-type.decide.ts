@@ -1,8 +1,9 @@
-import type { OutcomeTypeDefinition, OutcomeTypeEvent, VerificationModel } from './outcome-type.events';
+import { CatalogRejected } from '../errors';
+import type { OutcomeTypeDefinition, OutcomeTypeEvent } from './outcome-type.events';
+import { canonicalJson, validateDefinition } from './outcome-type.rules';
 
-/** `vertical.action` for the platform's types, `provider.vertical.action` for custom ones. */
-const KEY = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){1,2}$/;
-const VERIFICATIONS: readonly VerificationModel[] = ['capi_verified', 'guarantee_backed'];
+/** Platform types are `vertical.action`; operators register `provider.vertical.action`. */
+const isCustomKey = (key: string): boolean => key.split('.').length === 3;
 
 export type OutcomeTypeState =
   | { readonly status: 'Empty' }
@@ -10,51 +11,82 @@ export type OutcomeTypeState =
       readonly status: 'Published';
       readonly key: string;
       readonly version: number;
+      readonly origin: 'platform' | 'operator';
       readonly definition: OutcomeTypeDefinition;
       readonly publishedAt: string;
+      /** Every published version, oldest first: configurations pin one. */
+      readonly versions: readonly { readonly version: number; readonly definition: OutcomeTypeDefinition; readonly publishedAt: string }[];
     };
 
 export const initialState = (): OutcomeTypeState => ({ status: 'Empty' });
 
-export interface PublishOutcomeType {
-  readonly type: 'PublishOutcomeType';
+/** The platform's taxonomy, published at start: idempotent, a changed definition is a new version. */
+export interface PublishPlatformType {
+  readonly type: 'PublishPlatformType';
   readonly key: string;
   readonly definition: OutcomeTypeDefinition;
   readonly now: Date;
 }
 
-export type OutcomeTypeCommand = PublishOutcomeType;
-
-export class OutcomeTypeRejected extends Error {
-  constructor(
-    readonly code: 'INVALID_OUTCOME_TYPE',
-    readonly field: string,
-    readonly reason: string,
-  ) {
-    super(`${field}: ${reason}`);
-    this.name = 'OutcomeTypeRejected';
-  }
+/** An operator's custom type, version 1. */
+export interface RegisterCustomType {
+  readonly type: 'RegisterCustomType';
+  readonly key: string;
+  readonly definition: OutcomeTypeDefinition;
+  readonly by: string;
+  readonly now: Date;
 }
 
-const same = (a: OutcomeTypeDefinition, b: OutcomeTypeDefinition): boolean =>
-  a.name === b.name && a.description === b.description && a.verification === b.verification;
+/** A new version of an operator's custom type; published versions never change. */
+export interface ReviseCustomType {
+  readonly type: 'ReviseCustomType';
+  readonly key: string;
+  readonly definition: OutcomeTypeDefinition;
+  readonly expectedVersion: number | null;
+  readonly by: string;
+  readonly now: Date;
+}
 
-/** Publishing is idempotent; a changed definition is a new version, never an edit of an old one. */
+export type OutcomeTypeCommand = PublishPlatformType | RegisterCustomType | ReviseCustomType;
+
+const checked = (key: string, definition: OutcomeTypeDefinition): void => {
+  const problems = validateDefinition(key, definition);
+  if (problems.length > 0) throw CatalogRejected.rules(problems);
+};
+
+const published = (
+  key: string,
+  definition: OutcomeTypeDefinition,
+  state: OutcomeTypeState,
+  origin: 'platform' | 'operator',
+  by: string,
+  now: Date,
+): OutcomeTypeEvent[] => {
+  if (state.status === 'Published' && canonicalJson(state.definition) === canonicalJson(definition)) return [];
+  const version = state.status === 'Published' ? state.version + 1 : 1;
+  return [{ type: 'OutcomeTypePublished', data: { key, version, origin, ...definition, publishedAt: now.toISOString(), publishedBy: by } }];
+};
+
 export function decide(command: OutcomeTypeCommand, state: OutcomeTypeState): OutcomeTypeEvent[] {
+  const { key, definition } = command;
+  checked(key, definition);
   switch (command.type) {
-    case 'PublishOutcomeType': {
-      const { key, definition } = command;
-      if (!KEY.test(key)) throw new OutcomeTypeRejected('INVALID_OUTCOME_TYPE', 'key', 'must look like vertical.action or provider.vertical.action');
-      if (definition.name.trim() === '') throw new OutcomeTypeRejected('INVALID_OUTCOME_TYPE', 'name', 'must not be empty');
-      if (!VERIFICATIONS.includes(definition.verification)) {
-        throw new OutcomeTypeRejected('INVALID_OUTCOME_TYPE', 'verification', `must be one of ${VERIFICATIONS.join(', ')}`);
+    case 'PublishPlatformType':
+      if (isCustomKey(key)) throw CatalogRejected.rule('key', 'platform types are named vertical.action');
+      return published(key, definition, state, 'platform', 'platform', command.now);
+    case 'RegisterCustomType':
+      if (!isCustomKey(key)) throw CatalogRejected.rule('key', 'custom types are named provider.vertical.action; vertical.action names are reserved for the platform');
+      if (state.status === 'Published') throw new CatalogRejected('ALREADY_EXISTS', `outcome type ${key} already exists; publish a revision instead`, [{ field: 'key', reason: 'already exists' }]);
+      return published(key, definition, state, 'operator', command.by, command.now);
+    case 'ReviseCustomType':
+      if (state.status === 'Empty') throw CatalogRejected.notFound(`outcome type ${key}`);
+      if (state.origin !== 'operator') throw CatalogRejected.rule('key', 'platform types are revised by platform releases, not by operators');
+      if (command.expectedVersion !== null && command.expectedVersion !== state.version) {
+        throw CatalogRejected.conflict(`outcome type ${key} is at version ${state.version}, not ${command.expectedVersion}`);
       }
-      if (state.status === 'Published' && same(state.definition, definition)) return [];
-      const version = state.status === 'Published' ? state.version + 1 : 1;
-      return [{ type: 'OutcomeTypePublished', data: { key, version, ...definition, publishedAt: command.now.toISOString() } }];
-    }
+      return published(key, definition, state, 'operator', command.by, command.now);
     default: {
-      const unhandled: never = command.type;
+      const unhandled: never = command;
       throw new Error(`unhandled command ${String(unhandled)}`);
     }
   }
@@ -63,12 +95,20 @@ export function decide(command: OutcomeTypeCommand, state: OutcomeTypeState): Ou
 export function evolve(state: OutcomeTypeState, event: OutcomeTypeEvent): OutcomeTypeState {
   switch (event.type) {
     case 'OutcomeTypePublished': {
-      const { key, version, name, description, verification, publishedAt } = event.data;
-      return { status: 'Published', key, version, definition: { name, description, verification }, publishedAt };
+      const { key, version, origin, publishedAt, publishedBy: _by, ...definition } = event.data;
+      const versions = [...(state.status === 'Published' ? state.versions : []), { version, definition, publishedAt }];
+      return { status: 'Published', key, version, origin, definition, publishedAt, versions };
     }
     default: {
       const unhandled: never = event.type;
       return unhandled;
     }
   }
+}
+
+/** The definition a configuration pins: a given version, or the newest. */
+export function definitionAt(state: OutcomeTypeState, version: number | null): { version: number; definition: OutcomeTypeDefinition } | undefined {
+  if (state.status === 'Empty') return undefined;
+  if (version === null) return { version: state.version, definition: state.definition };
+  return state.versions.find((v) => v.version === version);
 }

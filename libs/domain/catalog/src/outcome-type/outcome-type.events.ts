@@ -1,14 +1,18 @@
-export type VerificationModel = 'capi_verified' | 'guarantee_backed';
+import type { OutcomeTypeDefinition } from '@outcomes/contracts';
 
-export interface OutcomeTypeDefinition {
-  readonly name: string;
-  readonly description: string;
-  readonly verification: VerificationModel;
-}
+export { OPERATORS, OPERATORS_BY_TYPE, VERIFICATION_MODELS } from '@outcomes/contracts';
+export type { Attribution, ClaimWindow, DefectKind, MetricSpec, MetricType, Operator, OutcomeTypeDefinition, SuccessCriteriaSchema, VerificationModel } from '@outcomes/contracts';
 
 export interface OutcomeTypePublished {
   readonly type: 'OutcomeTypePublished';
-  readonly data: OutcomeTypeDefinition & { readonly key: string; readonly version: number; readonly publishedAt: string };
+  readonly data: OutcomeTypeDefinition & {
+    readonly key: string;
+    readonly version: number;
+    /** `platform` for the built-in taxonomy, `operator` for custom types. */
+    readonly origin: 'platform' | 'operator';
+    readonly publishedAt: string;
+    readonly publishedBy: string;
+  };
 }
 
 export type OutcomeTypeEvent = OutcomeTypePublished;

@@ -1,0 +1,59 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { CommandFailedError } from '@outcomes/bus';
+import { CATALOG_COMMANDS, type AuthenticatedKey } from '@outcomes/contracts';
+import type { Request } from 'express';
+import { ApiError } from '../http/api-error';
+import { setPrincipal, type Principal } from '../http/principal';
+import { CatalogClient } from '../catalog.client';
+import { ACCESS, type Access } from './access';
+import { GATEWAY_CONFIG, type GatewaySettings } from '../tokens';
+
+const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/**
+ * Every route needs a key (`Authorization: Bearer <key>`) unless it is public. The operator key
+ * comes from the environment; buyers' keys are looked up by their hash through the catalog on
+ * every request, so a revoked key stops working at once.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  private readonly operatorDigest: Buffer | undefined;
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly catalog: CatalogClient,
+    @Inject(GATEWAY_CONFIG) config: GatewaySettings,
+  ) {
+    this.operatorDigest = config.operatorKey ? sha256(config.operatorKey) : undefined;
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS, [context.getHandler(), context.getClass()]) ?? 'buyer';
+    if (access === 'public') return true;
+    const req = context.switchToHttp().getRequest<Request>();
+    const principal = await this.identify(req.headers.authorization);
+    if (access === 'operator' && principal.kind !== 'operator') throw new ApiError('forbidden', 'this route takes the operator key');
+    if ((access === 'buyer' || access === 'conversions') && principal.kind === 'operator') throw new ApiError('forbidden', "this route takes a buyer's API key");
+    if (access === 'buyer' && principal.kind === 'buyer' && principal.scope !== 'full') {
+      throw new ApiError('forbidden', `this key's scope is ${principal.scope}; the route needs a full-scope key`);
+    }
+    setPrincipal(req, principal);
+    return true;
+  }
+
+  private async identify(header: string | undefined): Promise<Principal> {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+    if (!match) throw new ApiError('unauthenticated', 'send an API key as "Authorization: Bearer <key>"');
+    const digest = sha256(match[1]!);
+    if (this.operatorDigest && timingSafeEqual(digest, this.operatorDigest)) return { kind: 'operator' };
+    try {
+      const key = await this.catalog.request<AuthenticatedKey>(CATALOG_COMMANDS.authenticate, { secret_hash: digest.toString('hex') });
+      return { kind: 'buyer', buyerId: key.buyer_id, keyId: key.key_id, scope: key.scope };
+    } catch (err) {
+      if (err instanceof CommandFailedError && err.code === 'NOT_FOUND') throw new ApiError('unauthenticated', 'this API key is not valid (unknown or revoked)');
+      throw err;
+    }
+  }
+}

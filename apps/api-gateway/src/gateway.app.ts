@@ -1,0 +1,26 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { ServiceRuntime } from '@outcomes/platform';
+import { JsonNestLogger } from '@outcomes/telemetry';
+import type { GatewayConfig } from './config';
+import { GatewayModule } from './gateway.module';
+import { ApiErrorFilter } from './http/error.filter';
+import { setupOpenApi } from './http/openapi';
+import { traceRequests } from './http-tracing';
+import { createValidationPipe } from './http/validation';
+
+export const SERVICE = 'api-gateway';
+
+/** The buyer API over HTTP; `main.ts` and the tests start it this way. Listens on `port` (0: any). */
+export async function createGatewayApp(rt: ServiceRuntime, config: GatewayConfig, port = config.port): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(GatewayModule.with(rt, config), { logger: new JsonNestLogger(rt.logger) });
+  app.disable('x-powered-by');
+  app.use(traceRequests);
+  app.useBodyParser('json', { limit: '1mb' });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ApiErrorFilter());
+  setupOpenApi(app);
+  await app.listen(port, '0.0.0.0');
+  return app;
+}

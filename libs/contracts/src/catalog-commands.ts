@@ -1,0 +1,166 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+
+import { OutcomeTypeDto } from './catalog-types.dto';
+import { CreateConfigDto, UpdateConfigDto } from './configs.dto';
+import { CreateBuyerDto, CreateKeyDto } from './buyers.dto';
+
+/**
+ * What the gateway sends the catalog over NATS (`cmd.catalog.<name>`): the buyer's own body plus
+ * who asks. The catalog validates these again, since anything on the bus may call it.
+ */
+export const CATALOG_COMMANDS = {
+  listOutcomeTypes: 'cmd.catalog.listOutcomeTypes',
+  getOutcomeType: 'cmd.catalog.getOutcomeType',
+  registerOutcomeType: 'cmd.catalog.registerOutcomeType',
+  reviseOutcomeType: 'cmd.catalog.reviseOutcomeType',
+  createBuyer: 'cmd.catalog.createBuyer',
+  authenticate: 'cmd.catalog.authenticate',
+  issueKey: 'cmd.catalog.issueKey',
+  revokeKey: 'cmd.catalog.revokeKey',
+  listKeys: 'cmd.catalog.listKeys',
+  draftConfig: 'cmd.catalog.draftConfig',
+  reviseConfig: 'cmd.catalog.reviseConfig',
+  launchConfig: 'cmd.catalog.launchConfig',
+  pauseConfig: 'cmd.catalog.pauseConfig',
+  archiveConfig: 'cmd.catalog.archiveConfig',
+  getConfig: 'cmd.catalog.getConfig',
+  listConfigs: 'cmd.catalog.listConfigs',
+} as const;
+
+const ID = (prefix: string) => new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`);
+const TYPE_KEY = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){1,2}$/;
+
+/** Who asks: `operator`, or the API key a buyer called with. */
+class Asked {
+  @IsString()
+  @Length(1, 64)
+  actor!: string;
+}
+
+class AskedByBuyer extends Asked {
+  @Matches(ID('buy'))
+  buyer_id!: string;
+}
+
+export class GetOutcomeTypeCommand {
+  @Matches(TYPE_KEY)
+  key!: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  version?: number;
+}
+
+export class RegisterOutcomeTypeCommand extends Asked {
+  @ValidateNested()
+  @Type(() => OutcomeTypeDto)
+  type!: OutcomeTypeDto;
+}
+
+export class ReviseOutcomeTypeCommand extends Asked {
+  @Matches(TYPE_KEY)
+  key!: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  expected_version?: number;
+
+  @ValidateNested()
+  @Type(() => OutcomeTypeDto)
+  type!: OutcomeTypeDto;
+}
+
+export class CreateBuyerCommand extends Asked {
+  @ValidateNested()
+  @Type(() => CreateBuyerDto)
+  buyer!: CreateBuyerDto;
+}
+
+export class AuthenticateCommand {
+  /** SHA-256 (hex) of the presented secret: the secret itself stays in the gateway. */
+  @Matches(/^[0-9a-f]{64}$/)
+  secret_hash!: string;
+}
+
+export class IssueKeyCommand extends AskedByBuyer {
+  @ValidateNested()
+  @Type(() => CreateKeyDto)
+  key!: CreateKeyDto;
+}
+
+export class RevokeKeyCommand extends AskedByBuyer {
+  @IsString()
+  @Length(1, 64)
+  key_id!: string;
+}
+
+class Listing {
+  @Matches(ID('buy'))
+  buyer_id!: string;
+
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit!: number;
+
+  /** The last id of the previous page. */
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  after?: string;
+}
+
+export class ListKeysCommand extends Listing {}
+
+export class ListConfigsCommand extends Listing {
+  @IsOptional()
+  @IsIn(['draft', 'launched', 'paused', 'archived'])
+  status?: 'draft' | 'launched' | 'paused' | 'archived';
+}
+
+export class DraftConfigCommand extends AskedByBuyer {
+  @IsObject()
+  @ValidateNested()
+  @Type(() => CreateConfigDto)
+  config!: CreateConfigDto;
+}
+
+class OneConfig extends AskedByBuyer {
+  @IsString()
+  @Length(1, 64)
+  config_id!: string;
+
+  /** If-Match: the version the caller last saw. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  expected_version?: number;
+}
+
+export class ReviseConfigCommand extends OneConfig {
+  @IsObject()
+  @ValidateNested()
+  @Type(() => UpdateConfigDto)
+  changes!: UpdateConfigDto;
+}
+
+export class ConfigLifecycleCommand extends OneConfig {}
+
+export class GetConfigCommand {
+  @Matches(ID('buy'))
+  buyer_id!: string;
+
+  @IsString()
+  @Length(1, 64)
+  config_id!: string;
+}
+
+/** What `authenticate` answers for a live key. */
+export interface AuthenticatedKey {
+  readonly buyer_id: string;
+  readonly key_id: string;
+  readonly scope: 'full' | 'conversions';
+}

@@ -1,0 +1,44 @@
+import { createTestEventStore, type TestEventStore } from '@outcomes/testing';
+import { Aggregates, type AggregateKind } from './aggregates';
+
+type Counted = { readonly type: 'Counted'; readonly data: { readonly by: number } };
+const counter: AggregateKind<number, Counted> = { category: 'counter', initialState: () => 0, evolve: (n, e) => n + e.data.by };
+
+let t: TestEventStore;
+let aggregates: Aggregates;
+
+beforeAll(async () => {
+  t = await createTestEventStore(20);
+  aggregates = new Aggregates(t.store);
+  await t.store.pool.query('CREATE TABLE counters (id text PRIMARY KEY, total int NOT NULL)');
+});
+afterAll(() => t.close());
+
+describe('Aggregates.execute', () => {
+  it('decides again when a concurrent writer got there first, so no increment is lost', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => aggregates.execute(counter, 'a', () => [{ type: 'Counted' as const, data: { by: 1 } }], { actor: 'spec', retries: 50 })),
+    );
+    expect((await aggregates.load(counter, 'a')).state).toBe(12);
+    expect(new Set(results.map((r) => r.version))).toEqual(new Set(Array.from({ length: 12 }, (_, i) => BigInt(i + 1))));
+    const [first] = await t.store.readStream('counter-a');
+    expect(first!.metadata.actor).toBe('spec');
+  });
+
+  it('writes the projection in the append transaction: a failing projection stores no event', async () => {
+    const project = async (tx: import('pg').PoolClient, _e: readonly Counted[], total: number) => {
+      await tx.query('INSERT INTO counters (id, total) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET total = EXCLUDED.total', ['b', total]);
+      if (total > 1) throw new Error('projection broke');
+    };
+    await aggregates.execute(counter, 'b', () => [{ type: 'Counted' as const, data: { by: 1 } }], { actor: 'spec', project });
+    await expect(aggregates.execute(counter, 'b', () => [{ type: 'Counted' as const, data: { by: 1 } }], { actor: 'spec', project })).rejects.toThrow('projection broke');
+    expect((await aggregates.load(counter, 'b')).state).toBe(1);
+    expect((await t.store.pool.query('SELECT total FROM counters WHERE id = $1', ['b'])).rows).toEqual([{ total: 1 }]);
+  });
+
+  it('appends nothing when the decider decides nothing', async () => {
+    const r = await aggregates.execute(counter, 'c', () => [], { actor: 'spec' });
+    expect(r).toEqual({ state: 0, events: [], version: 0n });
+    expect(await t.store.readStream('counter-c')).toEqual([]);
+  });
+});

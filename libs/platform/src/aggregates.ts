@@ -1,0 +1,95 @@
+import { WrongExpectedVersionError, type EventStore } from '@outcomes/event-store';
+import type { PoolClient } from 'pg';
+
+/** What a service knows of one aggregate kind: its stream category and how its state folds. */
+export interface AggregateKind<S, E extends { readonly type: string; readonly data: unknown }> {
+  readonly category: string;
+  initialState(): S;
+  evolve(state: S, event: E): S;
+}
+
+export interface Loaded<S> {
+  readonly state: S;
+  /** The stream's version: 0 when it has no events. */
+  readonly version: bigint;
+}
+
+export interface ExecuteOptions<S, E> {
+  /** Who asked (an API key id, `operator`): stored in each event's metadata. */
+  readonly actor: string;
+  /**
+   * Read-model writes made in the append's own transaction, so a reader of the model sees the
+   * change as soon as the command answers, and never a change that was not stored.
+   */
+  readonly project?: (tx: PoolClient, events: readonly E[], after: S) => Promise<void>;
+  /** How often a concurrent writer may make us decide again (default 5). */
+  readonly retries?: number;
+}
+
+export interface Executed<S, E> {
+  readonly state: S;
+  readonly events: readonly E[];
+  readonly version: bigint;
+}
+
+/**
+ * Load, decide, append with the expected version; a concurrent writer makes us load and decide
+ * again. `decide` is the aggregate's pure decider applied to the command; its refusals propagate.
+ */
+export class Aggregates {
+  constructor(private readonly store: EventStore) {}
+
+  async load<S, E extends { readonly type: string; readonly data: unknown }>(kind: AggregateKind<S, E>, id: string): Promise<Loaded<S>> {
+    const events = await this.store.readStream(`${kind.category}-${id}`);
+    const state = events.reduce((s, e) => kind.evolve(s, { type: e.type, data: e.data } as E), kind.initialState());
+    return { state, version: events.at(-1)?.version ?? 0n };
+  }
+
+  async execute<S, E extends { readonly type: string; readonly data: unknown }>(
+    kind: AggregateKind<S, E>,
+    id: string,
+    decide: (state: S) => E[],
+    opts: ExecuteOptions<S, E>,
+  ): Promise<Executed<S, E>> {
+    const stream = `${kind.category}-${id}`;
+    for (let attempt = 0; ; attempt++) {
+      const { state, version } = await this.load(kind, id);
+      const events = decide(state);
+      if (events.length === 0) return { state, events, version };
+      const after = events.reduce(kind.evolve, state);
+      const expected = version === 0n ? 'no_stream' : version;
+      const metadata = { actor: opts.actor };
+      try {
+        if (!opts.project) {
+          const res = await this.store.append(stream, events, expected, { metadata });
+          return { state: after, events, version: res.nextExpectedVersion };
+        }
+        const project = opts.project;
+        const res = await this.inTransaction(async (tx) => {
+          const appended = await this.store.appendInTransaction(tx, stream, events, expected, { metadata });
+          await project(tx, events, after);
+          return appended;
+        });
+        return { state: after, events, version: res.nextExpectedVersion };
+      } catch (err) {
+        if (err instanceof WrongExpectedVersionError && attempt < (opts.retries ?? 5)) continue;
+        throw err;
+      }
+    }
+  }
+
+  private async inTransaction<T>(work: (tx: PoolClient) => Promise<T>): Promise<T> {
+    const tx = await this.store.pool.connect();
+    try {
+      await tx.query('BEGIN');
+      const result = await work(tx);
+      await tx.query('COMMIT');
+      return result;
+    } catch (err) {
+      await tx.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      tx.release();
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { testNatsUrl } from './runtime';
+
+/** The repository root: services run from here as `npm start` runs them. */
+export const repoRoot = join(__dirname, '../../..');
+
+/** Applies every migration set to a database, through the same script `npm run migrate` runs. */
+export function migrateDatabase(databaseUrl: string): void {
+  const r = spawnSync(process.execPath, ['-r', '@swc-node/register', join(repoRoot, 'scripts/migrate.ts')], {
+    cwd: repoRoot,
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`migrations failed: ${r.stderr || r.stdout}`);
+}
+
+export interface ServiceProcesses {
+  start(app: string, env?: Readonly<Record<string, string>>): ChildProcess;
+  /** SIGTERM to each, waiting for every exit. */
+  stopAll(): Promise<void>;
+}
+
+/** Real service processes (`apps/<app>/src/main.ts`) on a test database and NATS namespace. */
+export function serviceProcesses(databaseUrl: string, namespace: string): ServiceProcesses {
+  const children: ChildProcess[] = [];
+  return {
+    start(app, env = {}) {
+      const child = spawn(process.execPath, ['-r', '@swc-node/register', join(repoRoot, `apps/${app}/src/main.ts`)], {
+        cwd: repoRoot,
+        env: { ...process.env, DATABASE_URL: databaseUrl, NATS_URL: testNatsUrl(), OUTCOMES_NAMESPACE: namespace, METRICS_PORT: '0', HEALTH_PORT: '0', LOG_LEVEL: 'warn', ...env },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      children.push(child);
+      return child;
+    },
+    async stopAll() {
+      const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+      await Promise.all(running.map((c) => new Promise((resolve) => { c.once('exit', resolve); c.kill('SIGTERM'); })));
+    },
+  };
+}
