@@ -104,7 +104,7 @@ describe('the wizard, for a cAPI-verified type', () => {
     expect(refused.status).toBe(422);
     expect(refused.body).toMatchObject({ error: { code: 'rule_violation', fields: [{ field: 'status' }] } });
 
-    const { rows } = await pool.query<{ type: string; actor: string }>(`SELECT type, metadata->>'actor' AS actor FROM es.events WHERE stream_id = $1 ORDER BY stream_version`, [`config-${id}`]);
+    const { rows } = await pool.query<{ type: string; actor: string }>(`SELECT type, metadata->>'actor' AS actor FROM es.events WHERE stream_id = $1 ORDER BY version`, [`config-${id}`]);
     expect(rows.map((r) => r.type)).toEqual(['ConfigDrafted', 'ConfigRevised', 'ConfigLaunched', 'ConfigPaused', 'ConfigLaunched', 'ConfigArchived']);
     expect(new Set(rows.map((r) => r.actor))).toEqual(new Set([expect.stringMatching(/^key_/)]));
   });
