@@ -1,0 +1,19 @@
+import { isId, newId } from './ids';
+
+describe('ids', () => {
+  it('have the prefix and 26 Crockford characters, and sort by creation time', () => {
+    const a = newId('cfg', 1_700_000_000_000);
+    const b = newId('cfg', 1_700_000_000_001);
+    const c = newId('cfg', 1_800_000_000_000);
+    expect(a).toMatch(/^cfg_[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect([c, a, b].sort()).toEqual([a, b, c]);
+    expect(isId('cfg', a)).toBe(true);
+    expect(isId('buy', a)).toBe(false);
+    expect(isId('cfg', 'cfg_ILOU')).toBe(false);
+  });
+
+  it('differ within one millisecond', () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => newId('key', 1)));
+    expect(ids.size).toBe(1000);
+  });
+});
