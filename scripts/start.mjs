@@ -2,6 +2,8 @@
 // `npm start`: applies migrations, then runs every service of the platform that exists so far,
 // each in its own process with its own health and metrics ports, and says what it started.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,10 +13,31 @@ const env = { ...process.env };
 env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/outcomes';
 env.NATS_URL ??= 'nats://127.0.0.1:4222';
 
+// A local run needs an operator key and a key that seals connector credentials. When they are not
+// set, make them once and keep them in .outcomes/local-keys.json (git-ignored), so credentials
+// sealed in one run still open in the next and the operator key stays the same.
+const keysFile = join(root, '.outcomes', 'local-keys.json');
+const saved = existsSync(keysFile) ? JSON.parse(readFileSync(keysFile, 'utf8')) : {};
+const generated = {
+  OUTCOMES_OPERATOR_KEY: saved.OUTCOMES_OPERATOR_KEY ?? `op_${randomBytes(24).toString('base64url')}`,
+  OUTCOMES_SECRETS_KEY: saved.OUTCOMES_SECRETS_KEY ?? `local:${randomBytes(32).toString('base64')}`,
+};
+let madeKeys = false;
+for (const [name, value] of Object.entries(generated)) {
+  if (env[name]) continue;
+  env[name] = value;
+  madeKeys = true;
+}
+if (madeKeys && (!saved.OUTCOMES_OPERATOR_KEY || !saved.OUTCOMES_SECRETS_KEY)) {
+  mkdirSync(dirname(keysFile), { recursive: true });
+  writeFileSync(keysFile, `${JSON.stringify(generated, null, 2)}\n`, { mode: 0o600 });
+}
+
 // Services in start order. Ports: health 8081.., metrics 9465.. (HEALTH_PORT/METRICS_PORT per service).
 const services = [
   { name: 'relay', what: 'publishes the event store to JetStream (evt.<category>.<Type>)' },
-  { name: 'catalog', what: 'outcome types over NATS: cmd.catalog.publishOutcomeType, getOutcomeType, listOutcomeTypes' },
+  { name: 'catalog', what: 'outcome types, buyers, API keys and configurations (cmd.catalog.*)' },
+  { name: 'api-gateway', what: `the buyer API on http://127.0.0.1:${env.PORT ?? 3000}/v1 (OpenAPI: /docs)` },
 ];
 
 const log = (msg) => process.stdout.write(`[start] ${msg}\n`);
@@ -45,6 +68,8 @@ services.forEach((svc, i) => {
   children.push(child);
   log(`${svc.name.padEnd(8)} ${svc.what}  (health http://127.0.0.1:${healthPort}/readyz, metrics http://127.0.0.1:${metricsPort}/metrics)`);
 });
+log(`operator key: ${env.OUTCOMES_OPERATOR_KEY}${madeKeys ? ` (generated for local runs, kept in ${keysFile.replace(root + '/', '')})` : ''}`);
+log(`create a buyer: curl -s -X POST http://127.0.0.1:${env.PORT ?? 3000}/v1/buyers -H "Authorization: Bearer $OPERATOR_KEY" -H 'content-type: application/json' -d '{"name":"Acme"}'`);
 log('running; Ctrl-C stops everything');
 
 function stop(code = 0) {

@@ -146,6 +146,19 @@ describe('Idempotency-Key', () => {
     expect(bobs.status).toBe(201);
     expect(bobs.body.id).not.toBe(first.body.id);
   });
+
+  it('runs concurrent retries of one key once: the others get the same answer or 409 while it runs', async () => {
+    const headers = { 'idempotency-key': 'concurrent-001' };
+    const before = await countEvents('config');
+    const answers = await Promise.all(Array.from({ length: 6 }, () => api<{ id?: string; error?: { code: string } }>('POST', '/v1/configs', { key: alice.key, body: draftBody, headers })));
+    expect(await countEvents('config')).toBe(before + 1);
+    const ids = new Set(answers.filter((a) => a.status === 201).map((a) => a.body.id));
+    expect(ids.size).toBe(1);
+    for (const a of answers.filter((x) => x.status !== 201)) expect(a.body.error?.code).toBe('idempotency_in_progress');
+    const settled = await api<{ id: string }>('POST', '/v1/configs', { key: alice.key, body: draftBody, headers });
+    expect(settled.headers.get('idempotent-replayed')).toBe('true');
+    expect(ids.has(settled.body.id)).toBe(true);
+  });
 });
 
 describe('cursor pagination', () => {

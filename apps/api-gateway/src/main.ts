@@ -7,6 +7,8 @@ async function main(): Promise<void> {
   const config = loadGatewayConfig();
   const rt = await startRuntime(SERVICE, config);
   const app = await createGatewayApp(rt, config);
+  // The same /healthz and /readyz on HEALTH_PORT as every service, for uniform probes.
+  await rt.serveHealth();
   rt.logger.info({ port: config.port, metricsPort: rt.metricsPort, operatorKey: config.operatorKey ? 'set' : 'unset' }, 'api-gateway listening');
   stopOnSignals(() => [{ stop: () => app.close() }, rt], (msg) => rt.logger.info(msg));
 }

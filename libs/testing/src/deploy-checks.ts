@@ -96,7 +96,7 @@ export interface CheckOptions {
 }
 
 /** The Secret with DATABASE_URL: PostgreSQL is outside the cluster and its credentials are the operator's. */
-export const EXTERNAL_SECRETS: readonly string[] = ['outcomes-db'];
+export const EXTERNAL_SECRETS: readonly string[] = ['outcomes-db', 'outcomes-keys'];
 
 export const COMPOSE_FILE = 'docker-compose.yml';
 export const K8S_DIR = 'deploy/k8s';
