@@ -2,6 +2,7 @@ import { migrateBus } from '@outcomes/bus';
 import { migrateEventStore } from '@outcomes/event-store';
 import { migrateGateway } from '../apps/api-gateway/src/migrations';
 import { migrateCatalog } from '../apps/catalog/src/migrations';
+import { migrateEngineGateway } from '../apps/engine-gateway/src/migrations';
 
 /** Every migration set of the platform, in the order they must run. */
 export async function migrateAll(databaseUrl: string): Promise<Array<[string, string[]]>> {
@@ -9,6 +10,7 @@ export async function migrateAll(databaseUrl: string): Promise<Array<[string, st
     ['event store', await migrateEventStore(databaseUrl)],
     ['bus', await migrateBus(databaseUrl)],
     ['catalog', await migrateCatalog(databaseUrl)],
+    ['engine-gateway', await migrateEngineGateway(databaseUrl)],
     ['api-gateway', await migrateGateway(databaseUrl)],
   ];
 }

@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import type { ServiceRuntime } from '@outcomes/platform';
 import { AuthGuard } from './auth/auth.guard';
-import { CatalogClient } from './catalog.client';
+import { ServiceClient } from './service.client';
 import type { GatewayConfig } from './config';
 import { HealthController } from './http/health.controller';
 import { GATEWAY_POOL, IdempotencyInterceptor } from './http/idempotency';
@@ -11,6 +11,7 @@ import { READINESS_CHECKS } from './http/health.controller';
 import { BuyersController } from './routes/buyers.controller';
 import { CatalogController } from './routes/catalog.controller';
 import { ConfigsController } from './routes/configs.controller';
+import { EnginesController } from './routes/engines.controller';
 import { KeysController } from './routes/keys.controller';
 import { GATEWAY_CONFIG, GATEWAY_RUNTIME } from './tokens';
 
@@ -20,7 +21,7 @@ export class GatewayModule {
   static with(rt: ServiceRuntime, config: GatewayConfig): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [HealthController, BuyersController, KeysController, ConfigsController, CatalogController],
+      controllers: [HealthController, BuyersController, KeysController, ConfigsController, CatalogController, EnginesController],
       providers: [
         { provide: GATEWAY_RUNTIME, useValue: rt },
         { provide: GATEWAY_CONFIG, useValue: config },
@@ -36,7 +37,7 @@ export class GatewayModule {
             },
           },
         },
-        CatalogClient,
+        ServiceClient,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },

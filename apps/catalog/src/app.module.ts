@@ -4,7 +4,7 @@ import { BuyersModule } from './buyers/buyers.module';
 import { ConfigsModule } from './configs/configs.module';
 import { OutcomeTypesModule } from './outcome-types/outcome-types.module';
 import { AGGREGATES, RUNTIME, SEALER } from './runtime.token';
-import type { Sealer } from './secrets/sealer';
+import type { Sealer } from '@outcomes/platform';
 
 @Global()
 @Module({})

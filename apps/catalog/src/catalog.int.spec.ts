@@ -9,7 +9,7 @@ import { createTestRuntime, type TestRuntime } from '@outcomes/testing';
 import { hashSecret } from './buyers/buyers.service';
 import { createCatalogApp } from './catalog.app';
 import { migrateCatalog } from './migrations';
-import { Sealer } from './secrets/sealer';
+import { Sealer } from '@outcomes/platform';
 
 const spans = new InMemorySpanExporter();
 const tracing = startTracing({ serviceName: 'catalog-spec', exporter: spans });

@@ -1,6 +1,6 @@
 import { loadConfig } from '@outcomes/config';
 import { serviceSettings } from '@outcomes/platform';
-import { retiredKeysSetting, secretsKeySetting } from './secrets/sealer';
+import { retiredKeysSetting, secretsKeySetting } from '@outcomes/platform';
 
 export const catalogSettings = {
   ...serviceSettings,

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { startRuntime, stopOnSignals } from '@outcomes/platform';
 import { createCatalogApp, SERVICE } from './catalog.app';
 import { loadCatalogConfig } from './config';
-import { Sealer } from './secrets/sealer';
+import { Sealer } from '@outcomes/platform';
 
 async function main(): Promise<void> {
   const config = loadCatalogConfig();

@@ -1,5 +1,5 @@
 import type { Aggregates, ServiceRuntime } from '@outcomes/platform';
-import type { Sealer } from './secrets/sealer';
+import type { Sealer } from '@outcomes/platform';
 
 /** Injection token of the process's runtime (pool, event store, bus, logger). */
 export const RUNTIME = Symbol('RUNTIME');

@@ -12,3 +12,4 @@ export * from './buyers.dto';
 export * from './catalog-types.dto';
 export * from './list.dto';
 export * from './catalog-commands';
+export * from './engines.dto';

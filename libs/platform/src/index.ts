@@ -4,3 +4,6 @@ export * from './pool';
 export * from './runtime';
 export * from './settings';
 export * from './aggregates';
+export * from './sealer';
+export * from './rejections';
+export * from './nest-service';

@@ -6,7 +6,7 @@ import { CATALOG_COMMANDS, type AuthenticatedKey } from '@outcomes/contracts';
 import type { Request } from 'express';
 import { ApiError } from '../http/api-error';
 import { setPrincipal, type Principal } from '../http/principal';
-import { CatalogClient } from '../catalog.client';
+import { ServiceClient } from '../service.client';
 import { ACCESS, type Access } from './access';
 import { GATEWAY_CONFIG, type GatewaySettings } from '../tokens';
 
@@ -23,7 +23,7 @@ export class AuthGuard implements CanActivate {
 
   constructor(
     private readonly reflector: Reflector,
-    private readonly catalog: CatalogClient,
+    private readonly services: ServiceClient,
     @Inject(GATEWAY_CONFIG) config: GatewaySettings,
   ) {
     this.operatorDigest = config.operatorKey ? sha256(config.operatorKey) : undefined;
@@ -49,7 +49,7 @@ export class AuthGuard implements CanActivate {
     const digest = sha256(match[1]!);
     if (this.operatorDigest && timingSafeEqual(digest, this.operatorDigest)) return { kind: 'operator' };
     try {
-      const key = await this.catalog.request<AuthenticatedKey>(CATALOG_COMMANDS.authenticate, { secret_hash: digest.toString('hex') });
+      const key = await this.services.request<AuthenticatedKey>(CATALOG_COMMANDS.authenticate, { secret_hash: digest.toString('hex') });
       return { kind: 'buyer', buyerId: key.buyer_id, keyId: key.key_id, scope: key.scope };
     } catch (err) {
       if (err instanceof CommandFailedError && err.code === 'NOT_FOUND') throw new ApiError('unauthenticated', 'this API key is not valid (unknown or revoked)');

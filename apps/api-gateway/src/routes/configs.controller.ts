@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nest
 import { CATALOG_COMMANDS, CreateConfigDto, ListQueryDto, UpdateConfigDto } from '@outcomes/contracts';
 import type { Response } from 'express';
 import { Caller, type BuyerCaller } from '../auth/current';
-import { CatalogClient } from '../catalog.client';
+import { ServiceClient } from '../service.client';
 import { ApiError } from '../http/api-error';
 import { IfMatch } from './if-match';
 import { listPage, type Listed } from './listing';
@@ -21,7 +21,7 @@ const tagged = async (res: Response, view: Promise<{ version: number }>): Promis
 @ApiBearerAuth()
 @Controller('v1/configs')
 export class ConfigsController {
-  constructor(private readonly catalog: CatalogClient) {}
+  constructor(private readonly services: ServiceClient) {}
 
   @Get()
   @ApiOperation({ summary: "The buyer's outcome configurations, newest first" })
@@ -30,19 +30,19 @@ export class ConfigsController {
     if (status !== undefined && !STATUSES.includes(status)) {
       throw new ApiError('validation_failed', 'status is not a configuration status', [{ field: 'status', reason: `must be one of ${STATUSES.join(', ')}` }]);
     }
-    return listPage(query, (after, limit) => this.catalog.request<Listed>(CATALOG_COMMANDS.listConfigs, { buyer_id: caller.buyerId, limit, after, status }));
+    return listPage(query, (after, limit) => this.services.request<Listed>(CATALOG_COMMANDS.listConfigs, { buyer_id: caller.buyerId, limit, after, status }));
   }
 
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Draft an outcome configuration (the wizard); sections left out take the outcome type defaults' })
   draft(@Caller() caller: BuyerCaller, @Body() config: CreateConfigDto, @Res({ passthrough: true }) res: Response): Promise<unknown> {
-    return tagged(res, this.catalog.request(CATALOG_COMMANDS.draftConfig, { buyer_id: caller.buyerId, actor: caller.actor, config }));
+    return tagged(res, this.services.request(CATALOG_COMMANDS.draftConfig, { buyer_id: caller.buyerId, actor: caller.actor, config }));
   }
 
   @Get(':id')
   get(@Caller() caller: BuyerCaller, @Param('id') id: string, @Res({ passthrough: true }) res: Response): Promise<unknown> {
-    return tagged(res, this.catalog.request(CATALOG_COMMANDS.getConfig, { buyer_id: caller.buyerId, config_id: id }));
+    return tagged(res, this.services.request(CATALOG_COMMANDS.getConfig, { buyer_id: caller.buyerId, config_id: id }));
   }
 
   @Patch(':id')
@@ -56,7 +56,7 @@ export class ConfigsController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<unknown> {
     const payload = { buyer_id: caller.buyerId, actor: caller.actor, config_id: id, changes, ...(expected === null ? {} : { expected_version: expected }) };
-    return tagged(res, this.catalog.request(CATALOG_COMMANDS.reviseConfig, payload));
+    return tagged(res, this.services.request(CATALOG_COMMANDS.reviseConfig, payload));
   }
 
   @Post(':id/launch')
@@ -79,6 +79,6 @@ export class ConfigsController {
   }
 
   private lifecycle(command: string, caller: BuyerCaller, id: string, expected: number | null): Promise<{ version: number }> {
-    return this.catalog.request(command, { buyer_id: caller.buyerId, actor: caller.actor, config_id: id, ...(expected === null ? {} : { expected_version: expected }) });
+    return this.services.request(command, { buyer_id: caller.buyerId, actor: caller.actor, config_id: id, ...(expected === null ? {} : { expected_version: expected }) });
   }
 }

@@ -10,7 +10,12 @@ import { CommandError } from '../commands';
  */
 @Catch()
 export class CommandErrorsFilter implements RpcExceptionFilter<unknown> {
+  /** `translate` turns a service's own errors (domain refusals, say) into command errors. */
+  constructor(private readonly translate: (err: unknown) => CommandError | undefined = () => undefined) {}
+
   catch(exception: unknown, _host: ArgumentsHost): Observable<never> {
+    const translated = this.translate(exception);
+    if (translated) return throwError(() => translated);
     if (exception instanceof HttpException) {
       const body = exception.getResponse() as { message?: unknown } | string;
       const details = typeof body === 'string' ? [body] : body.message;

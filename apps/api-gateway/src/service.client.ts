@@ -6,7 +6,7 @@ import { GATEWAY_CONFIG, GATEWAY_RUNTIME, type GatewaySettings } from './tokens'
 
 /** Commands and queries to the owning services over NATS request/reply, with the trace context. */
 @Injectable()
-export class CatalogClient {
+export class ServiceClient {
   constructor(
     @Inject(GATEWAY_RUNTIME) private readonly rt: ServiceRuntime,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewaySettings,
