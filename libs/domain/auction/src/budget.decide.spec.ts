@@ -1,0 +1,62 @@
+import fc from 'fast-check';
+import { deciderSpec } from '@outcomes/testing';
+import { available, BudgetRefused, decideBudget, evolveBudget, initialBudgetState, periodKey, type BudgetCommand, type BudgetEvent } from './budget.decide';
+
+const spec = deciderSpec({ decide: decideBudget, evolve: evolveBudget, initialState: initialBudgetState });
+const now = new Date('2026-11-22T10:00:00Z');
+const reserve = (outcomeId: string, amountMicros: number, limitMicros = 1_000_000): BudgetCommand => ({ type: 'Reserve', outcomeId, amountMicros, limitMicros, now });
+const after = (...commands: BudgetCommand[]) => commands.reduce<BudgetEvent[]>((h, c) => [...h, ...spec.given(h).when(c).events()], []);
+
+describe('budget', () => {
+  it('reserves while spent plus reserved stays within the limit, and refuses past it', () => {
+    const h = after(reserve('o1', 600_000), reserve('o2', 400_000));
+    expect(available(spec.given(h).state)).toBe(0);
+    spec.given(h).when(reserve('o3', 1)).thenRejects({ code: 'BUDGET_EXHAUSTED' });
+  });
+
+  it('settles at most what was reserved, releasing the rest; a retry changes nothing', () => {
+    const h = after(reserve('o1', 600_000), { type: 'Settle', outcomeId: 'o1', chargeMicros: 450_000, now });
+    expect(spec.given(h).state).toMatchObject({ spentMicros: 450_000, reservedMicros: 0 });
+    spec.given(h).when({ type: 'Settle', outcomeId: 'o1', chargeMicros: 450_000, now }).then([]);
+    spec.given(after(reserve('o2', 100))).when({ type: 'Settle', outcomeId: 'o2', chargeMicros: 101, now }).thenRejects({ code: 'RULE_VIOLATION' });
+    spec.given([]).when({ type: 'Settle', outcomeId: 'nope', chargeMicros: 0, now }).thenRejects({ code: 'NOT_FOUND' });
+  });
+
+  it('releases a reservation in full, once; a reservation retried is reserved once', () => {
+    const h = after(reserve('o1', 600_000), reserve('o1', 600_000), { type: 'Release', outcomeId: 'o1', now }, { type: 'Release', outcomeId: 'o1', now });
+    expect(h.map((e) => e.type)).toEqual(['BudgetReserved', 'BudgetReleased']);
+    expect(spec.given(h).state).toMatchObject({ spentMicros: 0, reservedMicros: 0 });
+  });
+
+  it('never lets spent plus reserved exceed the limit, whatever the order of commands', () => {
+    const command = fc.oneof(
+      fc.record({ type: fc.constant('Reserve' as const), outcomeId: fc.integer({ min: 0, max: 20 }).map(String), amountMicros: fc.integer({ min: 0, max: 400_000 }) }),
+      fc.record({ type: fc.constant('Settle' as const), outcomeId: fc.integer({ min: 0, max: 20 }).map(String), chargeMicros: fc.integer({ min: 0, max: 400_000 }) }),
+      fc.record({ type: fc.constant('Release' as const), outcomeId: fc.integer({ min: 0, max: 20 }).map(String) }),
+    );
+    fc.assert(
+      fc.property(fc.array(command, { maxLength: 60 }), (commands) => {
+        let state = initialBudgetState();
+        for (const c of commands) {
+          const full: BudgetCommand = c.type === 'Reserve' ? { ...c, limitMicros: 1_000_000, now } : { ...c, now } as BudgetCommand;
+          try {
+            state = decideBudget(full, state).reduce(evolveBudget, state);
+          } catch (err) {
+            if (!(err instanceof BudgetRefused)) throw err;
+          }
+          const openSum = Object.values(state.open).reduce((a, b) => a + b, 0);
+          if (state.spentMicros + state.reservedMicros > 1_000_000 || openSum !== state.reservedMicros) return false;
+        }
+        return true;
+      }),
+    );
+  });
+
+  it('names periods: a day, an ISO week, a month, or the whole life of the budget', () => {
+    expect(periodKey('daily', now)).toBe('2026-11-22');
+    expect(periodKey('weekly', now)).toBe('2026-W47');
+    expect(periodKey('weekly', new Date('2027-01-01T00:00:00Z'))).toBe('2026-W53');
+    expect(periodKey('monthly', now)).toBe('2026-11');
+    expect(periodKey('total', now)).toBe('total');
+  });
+});

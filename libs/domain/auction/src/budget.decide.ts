@@ -1,0 +1,129 @@
+/**
+ * One budget period of one configuration: what is spent and what is reserved for awarded outcomes
+ * that have not settled. The invariant the whole marketplace leans on: spent plus reserved never
+ * exceeds the limit. Every auction reserves its clearing price here before it awards.
+ */
+export type BudgetPeriod = 'daily' | 'weekly' | 'monthly' | 'total';
+
+export type BudgetEvent =
+  | { readonly type: 'BudgetReserved'; readonly data: { readonly outcomeId: string; readonly amountMicros: number; readonly limitMicros: number; readonly at: string } }
+  | { readonly type: 'BudgetCharged'; readonly data: { readonly outcomeId: string; readonly chargedMicros: number; readonly releasedMicros: number; readonly at: string } }
+  | { readonly type: 'BudgetReleased'; readonly data: { readonly outcomeId: string; readonly releasedMicros: number; readonly at: string } };
+
+export interface BudgetState {
+  readonly limitMicros: number;
+  readonly spentMicros: number;
+  readonly reservedMicros: number;
+  /** Open reservations by outcome. */
+  readonly open: Readonly<Record<string, number>>;
+  /** Outcomes already settled or released: a retry of either changes nothing. */
+  readonly closed: Readonly<Record<string, true>>;
+}
+
+export const initialBudgetState = (): BudgetState => ({ limitMicros: 0, spentMicros: 0, reservedMicros: 0, open: {}, closed: {} });
+
+export type BudgetCommand =
+  | { readonly type: 'Reserve'; readonly outcomeId: string; readonly amountMicros: number; readonly limitMicros: number; readonly now: Date }
+  /** Charge what the outcome costs (at most what was reserved) and release the rest. */
+  | { readonly type: 'Settle'; readonly outcomeId: string; readonly chargeMicros: number; readonly now: Date }
+  /** Nothing is owed (escalated, failed, declined): give the reservation back. */
+  | { readonly type: 'Release'; readonly outcomeId: string; readonly now: Date };
+
+export class BudgetRefused extends Error {
+  constructor(
+    readonly code: 'BUDGET_EXHAUSTED' | 'RULE_VIOLATION' | 'NOT_FOUND',
+    message: string,
+    readonly fields: ReadonlyArray<{ readonly field: string; readonly reason: string }> = [],
+  ) {
+    super(message);
+    this.name = 'BudgetRefused';
+  }
+}
+
+export const available = (s: BudgetState, limitMicros = s.limitMicros): number => Math.max(0, limitMicros - s.spentMicros - s.reservedMicros);
+
+export function decideBudget(command: BudgetCommand, state: BudgetState): BudgetEvent[] {
+  const at = command.now.toISOString();
+  const { outcomeId } = command;
+  switch (command.type) {
+    case 'Reserve': {
+      if (state.open[outcomeId] !== undefined || state.closed[outcomeId]) return [];
+      if (!Number.isSafeInteger(command.amountMicros) || command.amountMicros < 0) throw new BudgetRefused('RULE_VIOLATION', 'a reservation is a whole, non-negative number of micro-dollars');
+      if (command.amountMicros > available(state, command.limitMicros)) {
+        throw new BudgetRefused('BUDGET_EXHAUSTED', `the budget has ${available(state, command.limitMicros)} micro-dollars left, not ${command.amountMicros}`);
+      }
+      return [{ type: 'BudgetReserved', data: { outcomeId, amountMicros: command.amountMicros, limitMicros: command.limitMicros, at } }];
+    }
+    case 'Settle': {
+      if (state.closed[outcomeId]) return [];
+      const reserved = state.open[outcomeId];
+      if (reserved === undefined) throw new BudgetRefused('NOT_FOUND', `no reservation for ${outcomeId}`);
+      if (!Number.isSafeInteger(command.chargeMicros) || command.chargeMicros < 0 || command.chargeMicros > reserved) {
+        throw new BudgetRefused('RULE_VIOLATION', `a charge must lie between 0 and the ${reserved} micro-dollars reserved`);
+      }
+      return [{ type: 'BudgetCharged', data: { outcomeId, chargedMicros: command.chargeMicros, releasedMicros: reserved - command.chargeMicros, at } }];
+    }
+    case 'Release': {
+      const reserved = state.open[outcomeId];
+      if (reserved === undefined) return [];
+      return [{ type: 'BudgetReleased', data: { outcomeId, releasedMicros: reserved, at } }];
+    }
+    default: {
+      const unhandled: never = command;
+      throw new Error(`unhandled command ${String(unhandled)}`);
+    }
+  }
+}
+
+const without = (open: Readonly<Record<string, number>>, id: string): Record<string, number> => {
+  const { [id]: _gone, ...rest } = open;
+  return rest;
+};
+
+export function evolveBudget(state: BudgetState, event: BudgetEvent): BudgetState {
+  const { outcomeId } = event.data;
+  switch (event.type) {
+    case 'BudgetReserved':
+      return { ...state, limitMicros: event.data.limitMicros, reservedMicros: state.reservedMicros + event.data.amountMicros, open: { ...state.open, [outcomeId]: event.data.amountMicros } };
+    case 'BudgetCharged':
+      return {
+        ...state,
+        spentMicros: state.spentMicros + event.data.chargedMicros,
+        reservedMicros: state.reservedMicros - event.data.chargedMicros - event.data.releasedMicros,
+        open: without(state.open, outcomeId),
+        closed: { ...state.closed, [outcomeId]: true },
+      };
+    case 'BudgetReleased':
+      return { ...state, reservedMicros: state.reservedMicros - event.data.releasedMicros, open: without(state.open, outcomeId), closed: { ...state.closed, [outcomeId]: true } };
+    default: {
+      const unhandled: never = event;
+      return unhandled;
+    }
+  }
+}
+
+/** The period a moment falls in, as part of a budget's stream id: `2026-11-22`, `2026-W47`, `2026-11`, `total`. */
+export function periodKey(period: BudgetPeriod, now: Date): string {
+  const iso = now.toISOString();
+  switch (period) {
+    case 'daily':
+      return iso.slice(0, 10);
+    case 'monthly':
+      return iso.slice(0, 7);
+    case 'total':
+      return 'total';
+    case 'weekly': {
+      // ISO week: the week with the year's first Thursday is week 1.
+      const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+      const day = d.getUTCDay() || 7;
+      d.setUTCDate(d.getUTCDate() + 4 - day);
+      const yearStart = Date.UTC(d.getUTCFullYear(), 0, 1);
+      const week = Math.ceil(((d.getTime() - yearStart) / 86_400_000 + 1) / 7);
+      return `${d.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+    }
+    default: {
+      const unhandled: never = period;
+      throw new Error(`unhandled period ${String(unhandled)}`);
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export * from './auction.rules';
+export * from './budget.decide';
