@@ -1,6 +1,7 @@
 import { migrateBus } from '@outcomes/bus';
 import { migrateEventStore } from '@outcomes/event-store';
 import { migrateGateway } from '../apps/api-gateway/src/migrations';
+import { migrateAuction } from '../apps/auction/src/migrations';
 import { migrateCatalog } from '../apps/catalog/src/migrations';
 import { migrateEngineGateway } from '../apps/engine-gateway/src/migrations';
 
@@ -11,6 +12,7 @@ export async function migrateAll(databaseUrl: string): Promise<Array<[string, st
     ['bus', await migrateBus(databaseUrl)],
     ['catalog', await migrateCatalog(databaseUrl)],
     ['engine-gateway', await migrateEngineGateway(databaseUrl)],
+    ['auction', await migrateAuction(databaseUrl)],
     ['api-gateway', await migrateGateway(databaseUrl)],
   ];
 }

@@ -12,6 +12,7 @@ import { BuyersController } from './routes/buyers.controller';
 import { CatalogController } from './routes/catalog.controller';
 import { ConfigsController } from './routes/configs.controller';
 import { EnginesController } from './routes/engines.controller';
+import { OutcomesController } from './routes/outcomes.controller';
 import { KeysController } from './routes/keys.controller';
 import { GATEWAY_CONFIG, GATEWAY_RUNTIME } from './tokens';
 
@@ -21,7 +22,7 @@ export class GatewayModule {
   static with(rt: ServiceRuntime, config: GatewayConfig): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [HealthController, BuyersController, KeysController, ConfigsController, CatalogController, EnginesController],
+      controllers: [HealthController, BuyersController, KeysController, ConfigsController, CatalogController, EnginesController, OutcomesController],
       providers: [
         { provide: GATEWAY_RUNTIME, useValue: rt },
         { provide: GATEWAY_CONFIG, useValue: config },

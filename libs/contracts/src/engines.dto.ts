@@ -84,6 +84,7 @@ export const ENGINE_COMMANDS = {
   reinstate: 'cmd.engine-gateway.reinstateEngine',
   get: 'cmd.engine-gateway.getEngine',
   list: 'cmd.engine-gateway.listEngines',
+  eligible: 'cmd.engine-gateway.eligibleEngines',
 } as const;
 
 class ByOperator {
@@ -112,4 +113,17 @@ export class EngineIdCommand extends ByOperator {
 export class ListEnginesCommand {
   @IsInt() @Min(1) @Max(100) limit!: number;
   @IsOptional() @IsString() @Length(1, 64) after?: string;
+}
+
+export class EligibleEnginesCommand {
+  @Matches(TYPE_KEY) outcome_type!: string;
+  @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) capabilities!: string[];
+}
+
+/** An engine that may be asked to bid: active, serving the type, with the capabilities. */
+export interface EligibleEngine {
+  readonly id: string;
+  readonly name: string;
+  readonly max_concurrent_outcomes: number;
+  readonly transport: 'nats' | 'webhook';
 }

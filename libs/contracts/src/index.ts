@@ -13,3 +13,5 @@ export * from './catalog-types.dto';
 export * from './list.dto';
 export * from './catalog-commands';
 export * from './engines.dto';
+export * from './engine-protocol';
+export * from './outcomes.dto';

@@ -2,7 +2,9 @@ import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   ENGINE_COMMANDS,
+  EligibleEnginesCommand,
   EngineIdCommand,
+  type EligibleEngine,
   ListEnginesCommand,
   RegisterEngineCommand,
   SuspendEngineCommand,
@@ -96,6 +98,16 @@ export class EnginesHandlers {
   @MessagePattern(ENGINE_COMMANDS.get)
   async get(@Payload() cmd: EngineIdCommand): Promise<unknown> {
     return engineView(await this.engines.get(cmd.engine_id));
+  }
+
+  @MessagePattern(ENGINE_COMMANDS.eligible)
+  async eligible(@Payload() cmd: EligibleEnginesCommand): Promise<EligibleEngine[]> {
+    return (await this.engines.eligible(cmd.outcome_type, cmd.capabilities)).map((e) => ({
+      id: e.engineId,
+      name: e.profile.name,
+      max_concurrent_outcomes: e.profile.maxConcurrent,
+      transport: e.profile.transport.type,
+    }));
   }
 
   @MessagePattern(ENGINE_COMMANDS.list)

@@ -64,6 +64,17 @@ export class EnginesService {
     return { rows: rows.slice(0, limit).map((r) => r.state), hasMore: rows.length > limit };
   }
 
+  /** Active engines serving the type with every capability: the auction's first filter. */
+  async eligible(outcomeType: string, capabilities: readonly string[]): Promise<LiveEngine[]> {
+    const { rows } = await this.rt.pool.query<{ state: LiveEngine }>(
+      `SELECT state FROM engines.engines
+        WHERE status = 'active' AND state->'profile'->'outcomeTypes' ? $1 AND state->'profile'->'capabilities' @> $2::jsonb
+        ORDER BY engine_id`,
+      [outcomeType, JSON.stringify(capabilities)],
+    );
+    return rows.map((r) => r.state);
+  }
+
   private async run(engineId: string, command: EngineCommand, actor: string): Promise<LiveEngine> {
     const { state } = await this.aggregates.execute(engines, engineId, (s) => decideEngine(command, s), { actor, project });
     if (state.status === 'Empty') throw new EngineRejected('NOT_FOUND', `engine ${engineId} does not exist`);

@@ -1,2 +1,3 @@
 export * from './auction.rules';
 export * from './budget.decide';
+export * from './outcome.decide';

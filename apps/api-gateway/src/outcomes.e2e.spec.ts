@@ -1,0 +1,128 @@
+import { connectBus, type Bus } from '@outcomes/bus';
+import { runEngine, type EngineBehaviour, type RunningEngine } from '@outcomes/engine-kit';
+import { eventually, testNatsUrl } from '@outcomes/testing';
+import { startPlatform, type Api, type Platform } from './fixtures/platform.fixture';
+
+/** A buyer's request auctioned among engines that run in this test on the engine kit. */
+let p: Platform;
+let api: Api;
+let key: string;
+let configId: string;
+let bus: Bus;
+const engines: RunningEngine[] = [];
+const losses: string[] = [];
+
+const register = async (name: string, types = ['cs.resolve']): Promise<string> => {
+  const res = await api<{ id: string }>('POST', '/v1/engines', {
+    key: p.operatorKey,
+    body: { name, vendor: 'Test', model: { name, version: '1' }, harness: { name: 'kit', version: '1' }, outcome_types: types, max_concurrent_outcomes: 5, transport: { type: 'nats' } },
+  });
+  expect(res.status).toBe(201);
+  return res.body.id;
+};
+
+const engine = (id: string, behaviour: EngineBehaviour) => engines.push(runEngine(bus, id, behaviour));
+
+beforeAll(async () => {
+  p = await startPlatform();
+  api = p.api;
+  bus = await connectBus({ servers: testNatsUrl(), name: 'engines-in-test', namespace: p.namespace });
+  const buyer = await api<{ api_key: { secret: string } }>('POST', '/v1/buyers', { key: p.operatorKey, body: { name: 'Acme' } });
+  key = buyer.body.api_key.secret;
+  const cfg = await api<{ id: string }>('POST', '/v1/configs', {
+    key,
+    body: { name: 'Support', outcome_type: 'cs.resolve', bid_strategy: { type: 'bid_cap', bid_cap: '1.00' }, budget: { amount: '1.50', period: 'monthly' }, system_prompt: 'Be brief.' },
+  });
+  configId = cfg.body.id;
+  expect((await api('POST', `/v1/configs/${configId}/launch`, { key })).status).toBe(200);
+}, 120_000);
+afterAll(async () => {
+  for (const e of engines) await e.stop();
+  await bus?.close();
+  await p?.close();
+});
+
+const settle = (id: string) =>
+  eventually(async () => {
+    const res = await api<{ status: string }>('GET', `/v1/outcomes/${id}`, { key });
+    return ['completed', 'escalated', 'failed'].includes(res.body.status) ? res.body : undefined;
+  }, 15_000, `outcome ${id} to end`);
+
+describe('outcomes', () => {
+  it('escalates at once when no engine can bid', async () => {
+    const res = await api<{ id: string; status: string }>('POST', '/v1/outcomes', { key, body: { config_id: configId, input: 'Where is my order?' } });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ status: 'auctioning' });
+    expect(await settle(res.body.id)).toMatchObject({ status: 'escalated', engine: null, price: null });
+  });
+
+  it('awards the engine with the best expected cost at the second score, and streams its work to completion', async () => {
+    const cheap = await register('cheap-engine');
+    const dear = await register('dear-engine');
+    const slow = await register('slow-engine');
+    let award: unknown;
+    engine(cheap, {
+      bid: () => ({ priceMicros: 300_000 }),
+      award: (run) => {
+        award = run.award;
+        setTimeout(() => {
+          run.message('Your order ships tomorrow.');
+          run.checkpoint(50, 'looking up the order');
+          void run.complete({ answer: 'ships tomorrow' }, [{ name: 'transcript.txt', sha256: 'a'.repeat(64) }]);
+        }, 20);
+        return true;
+      },
+    });
+    engine(dear, { bid: () => ({ priceMicros: 450_000 }), award: () => true, loss: (n) => losses.push(`${n.reason}:${n.price_to_beat}`) });
+    engine(slow, { bid: () => new Promise((r) => setTimeout(() => r({ priceMicros: 1 }), 2000)), award: () => true });
+
+    const placed = await api<{ id: string }>('POST', '/v1/outcomes', { key, body: { config_id: configId, input: { text: 'Where is my order?' } } });
+    const done = await settle(placed.body.id);
+    expect(done).toMatchObject({ status: 'completed', engine: { id: cheap, name: 'cheap-engine' }, price: '0.45' });
+    expect(award).toMatchObject({ outcome_id: placed.body.id, clearing_price: '0.45', input: { text: 'Where is my order?' }, system_prompt: 'Be brief.' });
+    await eventually(() => (losses.length > 0 ? true : undefined));
+    expect(losses).toEqual(['outbid:0.299999']);
+
+    const pool = p.db.pool({ max: 1 });
+    const { rows } = await pool.query<{ type: string }>(`SELECT type FROM es.events WHERE stream_id = $1 ORDER BY version`, [`outcome-${placed.body.id}`]);
+    expect(rows.map((r) => r.type)).toEqual(['OutcomeRequested', 'AuctionClosed', 'OutcomeAwarded', 'ExecutionReported', 'ExecutionReported', 'OutcomeCompleted']);
+    const closed = await pool.query<{ losses: Array<{ reason: string }> }>(`SELECT data->'losses' AS losses FROM es.events WHERE stream_id = $1 AND type = 'AuctionClosed'`, [`outcome-${placed.body.id}`]);
+    expect(closed.rows[0]!.losses.map((l) => l.reason).sort()).toEqual(['outbid', 'timeout']);
+  }, 30_000);
+
+  it('refuses an execution report from an engine that did not win', async () => {
+    const placed = await api<{ id: string }>('POST', '/v1/outcomes', { key, body: { config_id: configId, input: 'hello' } });
+    const done = await settle(placed.body.id);
+    expect(done).toMatchObject({ status: 'completed' });
+    // Another engine claims the outcome after the fact: nothing is recorded.
+    const pool = p.db.pool({ max: 1 });
+    const before = await pool.query(`SELECT count(*) FROM es.events WHERE stream_id = $1`, [`outcome-${placed.body.id}`]);
+    bus.nc.publish(bus.subject(`exec.eng_intruder.${placed.body.id}.failed`), new TextEncoder().encode(JSON.stringify({ reason: 'hijack' })));
+    await bus.nc.flush();
+    await new Promise((r) => setTimeout(r, 300));
+    const after = await pool.query(`SELECT count(*) FROM es.events WHERE stream_id = $1`, [`outcome-${placed.body.id}`]);
+    expect(after.rows).toEqual(before.rows);
+  }, 30_000);
+
+  it('escalates when the budget cannot cover the clearing price, never overspending', async () => {
+    // $1.50 monthly: two outcomes at $0.45 are reserved; the third and fourth fit, a fifth cannot.
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await api<{ id: string }>('POST', '/v1/outcomes', { key, body: { config_id: configId, input: `q${i}` } })).body.id);
+    const ended = await Promise.all(ids.map(settle));
+    expect(ended.map((o) => (o as { status: string }).status)).toContain('escalated');
+    const pool = p.db.pool({ max: 1 });
+    const { rows } = await pool.query<{ reserved: string }>(`SELECT coalesce(sum((data->>'amountMicros')::bigint), 0) AS reserved FROM es.events WHERE stream_id LIKE 'budget-%' AND type = 'BudgetReserved'`);
+    expect(Number(rows[0]!.reserved)).toBeLessThanOrEqual(1_500_000);
+  }, 30_000);
+
+  it('answers another buyer’s outcome, and a draft configuration, as the API promises', async () => {
+    const other = await api<{ api_key: { secret: string } }>('POST', '/v1/buyers', { key: p.operatorKey, body: { name: 'Other' } });
+    const placed = await api<{ id: string }>('POST', '/v1/outcomes', { key, body: { config_id: configId, input: 'x' } });
+    expect((await api('GET', `/v1/outcomes/${placed.body.id}`, { key: other.body.api_key.secret })).status).toBe(404);
+    expect((await api('POST', '/v1/outcomes', { key: other.body.api_key.secret, body: { config_id: configId, input: 'x' } })).status).toBe(404);
+    const draft = await api<{ id: string }>('POST', '/v1/configs', { key, body: { name: 'Draft', outcome_type: 'cs.resolve' } });
+    const refused = await api('POST', '/v1/outcomes', { key, body: { config_id: draft.body.id, input: 'x' } });
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ error: { fields: [{ field: 'config_id' }] } });
+  }, 30_000);
+});

@@ -1,0 +1,251 @@
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { CommandError, CommandFailedError, decodeJson, encodeJson, requestCommand } from '@outcomes/bus';
+import {
+  CATALOG_COMMANDS,
+  ENGINE_COMMANDS,
+  ENGINE_SUBJECTS,
+  formatUsd,
+  isUsd,
+  newId,
+  parseUsd,
+  type AwardResponse,
+  type BidRequest,
+  type BidResponse,
+  type ConfigView,
+  type EligibleEngine,
+  type ExecutionKind,
+  type LossNotice,
+} from '@outcomes/contracts';
+import {
+  BudgetRefused,
+  decideBudget,
+  decideOutcome,
+  evolveBudget,
+  evolveOutcome,
+  initialBudgetState,
+  initialOutcomeState,
+  OutcomeRefused,
+  periodKey,
+  runAuction,
+  type Bid,
+  type BudgetEvent,
+  type BudgetPeriod,
+  type BudgetState,
+  type OutcomeCommand,
+  type OutcomeEvent,
+  type OutcomeState,
+} from '@outcomes/domain-auction';
+import { engineAllowed } from '@outcomes/domain-catalog';
+import type { AggregateKind, Aggregates, ServiceRuntime } from '@outcomes/platform';
+import type { Subscription } from '@nats-io/nats-core';
+import type { PoolClient } from 'pg';
+import type { AuctionConfig } from '../config';
+import { AGGREGATES, AUCTION_CONFIG, RUNTIME } from '../tokens';
+import { FixedCeilingController, PriorSuccessModel, type CeilingController, type SuccessModel } from './pricing';
+
+export const outcomes: AggregateKind<OutcomeState, OutcomeEvent> = { category: 'outcome', initialState: initialOutcomeState, evolve: evolveOutcome };
+export const budgets: AggregateKind<BudgetState, BudgetEvent> = { category: 'budget', initialState: initialBudgetState, evolve: evolveBudget };
+export type LiveOutcome = Exclude<OutcomeState, { status: 'empty' }>;
+
+type Config = ConfigView & { readonly pricing_summary: { readonly typical_price: { readonly min: string; readonly max: string } } | null };
+
+const project = async (tx: PoolClient, _e: readonly OutcomeEvent[], after: OutcomeState): Promise<void> => {
+  if (after.status === 'empty') return;
+  await tx.query(
+    `INSERT INTO auction.outcomes (outcome_id, buyer_id, status, engine_id, version, state, updated_at) VALUES ($1, $2, $3, $4, 1, $5, now())
+     ON CONFLICT (outcome_id) DO UPDATE SET status = EXCLUDED.status, engine_id = EXCLUDED.engine_id, version = auction.outcomes.version + 1, state = EXCLUDED.state, updated_at = now()`,
+    [after.request.outcomeId, after.request.buyerId, after.status, after.engineId, JSON.stringify(after)],
+  );
+};
+
+/** A service's refusal, passed on to our caller with its code. */
+const passOn = (err: unknown): never => {
+  if (err instanceof CommandFailedError) throw new CommandError(err.code, err.message, err.details);
+  throw err;
+};
+
+@Injectable()
+export class OutcomesService implements OnModuleInit, OnModuleDestroy {
+  private readonly ceilings: CeilingController;
+  private readonly success: SuccessModel = new PriorSuccessModel();
+  private execution?: Subscription;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    @Inject(RUNTIME) private readonly rt: ServiceRuntime,
+    @Inject(AGGREGATES) private readonly aggregates: Aggregates,
+    @Inject(AUCTION_CONFIG) private readonly config: AuctionConfig,
+  ) {
+    this.ceilings = new FixedCeilingController(config.costGoalCeilingPercent);
+  }
+
+  /** Engines' execution reports, shared by the copies of this service through a queue group. */
+  onModuleInit(): void {
+    const prefix = this.rt.bus.subject('');
+    this.execution = this.rt.bus.nc.subscribe(this.rt.bus.subject(ENGINE_SUBJECTS.allExecution), {
+      queue: 'auction',
+      callback: (err, msg) => {
+        if (err) return;
+        const [, engineId, outcomeId, kind] = msg.subject.slice(prefix.length).split('.');
+        this.track(this.onReport(engineId!, outcomeId!, kind as ExecutionKind, decodeJson<Record<string, unknown>>(msg.data)));
+      },
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.execution?.unsubscribe();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Records the request and answers at once; the auction runs on. */
+  async place(buyerId: string, actor: string, configId: string, input: unknown, metadata: Record<string, string>): Promise<LiveOutcome> {
+    const config = await this.request<Config>(CATALOG_COMMANDS.getConfig, { buyer_id: buyerId, config_id: configId }).catch(passOn);
+    if (config.status !== 'launched') throw new OutcomeRefused('RULE_VIOLATION', `configuration ${configId} is ${config.status}`, [{ field: 'config_id', reason: `is ${config.status}; only a launched configuration takes requests` }]);
+    const outcomeId = newId('out');
+    const request = { outcomeId, buyerId, configId, configVersion: config.version, outcomeType: config.outcome_type, input, metadata, by: actor };
+    const state = await this.apply(outcomeId, { type: 'RequestOutcome', now: new Date(), request }, actor);
+    this.track(this.auction(outcomeId, config, input, []));
+    return state;
+  }
+
+  async get(buyerId: string, outcomeId: string): Promise<LiveOutcome> {
+    const { state } = await this.aggregates.load(outcomes, outcomeId);
+    if (state.status === 'empty' || state.request.buyerId !== buyerId) throw new OutcomeRefused('NOT_FOUND', `outcome ${outcomeId} does not exist`);
+    return state;
+  }
+
+  private async auction(outcomeId: string, config: Config, input: unknown, excluded: readonly string[]): Promise<void> {
+    const prefs = config.execution_preferences;
+    const engines = await this.request<EligibleEngine[]>(ENGINE_COMMANDS.eligible, { outcome_type: config.outcome_type, capabilities: prefs.capability_requirements });
+    const busy = await this.runningCounts(engines.map((e) => e.id));
+    const invited = engines.filter(
+      (e) =>
+        e.transport === 'nats' &&
+        !excluded.includes(e.id) &&
+        (busy.get(e.id) ?? 0) < e.max_concurrent_outcomes &&
+        engineAllowed({ allowedEngines: prefs.allowed_engines, blockedEngines: prefs.blocked_engines, requiredEngine: prefs.required_engine }, e.name),
+    );
+    const { bids, late } = await this.collectBids(outcomeId, config, invited);
+    const ceiling = this.ceilings.ceilingMicros(config);
+    const result = runAuction({ bids, late, ceilingMicros: ceiling, successProbability: (id) => this.success.probability(id, config.outcome_type), preferredEngine: prefs.preferred_engine });
+    for (const loss of result.losses) {
+      const notice: LossNotice = { outcome_id: outcomeId, reason: loss.reason, price_to_beat: loss.priceToBeatMicros === null ? null : formatUsd(loss.priceToBeatMicros) };
+      this.rt.bus.nc.publish(this.rt.bus.subject(ENGINE_SUBJECTS.notice(loss.engineId)), encodeJson(notice));
+    }
+    const now = () => new Date();
+    await this.apply(outcomeId, { type: 'CloseAuction', now: now(), result: { invited: invited.length, bids: bids.map((b) => ({ engineId: b.engineId, priceMicros: b.priceMicros })), losses: result.losses } }, 'auction');
+    if (result.outcome === 'no_bid') {
+      await this.apply(outcomeId, { type: 'Escalate', now: now(), trigger: 'no_bid', details: invited.length === 0 ? 'no eligible engine' : 'no eligible bid' }, 'auction');
+      return;
+    }
+    const { winner, clearingPriceMicros } = result;
+    const budget = config.budget!;
+    const budgetId = `${config.id}.${periodKey(budget.period as BudgetPeriod, now())}`;
+    try {
+      await this.aggregates.execute(budgets, budgetId, (s) => decideBudget({ type: 'Reserve', outcomeId, amountMicros: clearingPriceMicros, limitMicros: parseUsd(budget.amount), now: now() }, s), { actor: 'auction', retries: 50 });
+    } catch (err) {
+      if (!(err instanceof BudgetRefused)) throw err;
+      await this.apply(outcomeId, { type: 'Escalate', now: now(), trigger: 'budget_exhausted', details: err.message }, 'auction');
+      return;
+    }
+    const answer = await this.award(outcomeId, config, input, winner, clearingPriceMicros);
+    if (answer.acknowledged) {
+      await this.apply(outcomeId, { type: 'Award', now: now(), award: { engineId: winner.engineId, engineName: winner.engineName, clearingPriceMicros } }, 'auction');
+      return;
+    }
+    await this.release(budgetId, outcomeId);
+    await this.apply(outcomeId, { type: 'DeclineAward', now: now(), engineId: winner.engineId, reason: answer.reason }, 'auction');
+    if (excluded.length + 1 < config.delivery_constraints.max_attempts) return this.auction(outcomeId, config, input, [...excluded, winner.engineId]);
+    await this.apply(outcomeId, { type: 'Escalate', now: now(), trigger: 'max_attempts', details: 'every winner declined the award' }, 'auction');
+  }
+
+  private async collectBids(outcomeId: string, config: Config, invited: readonly EligibleEngine[]): Promise<{ bids: Bid[]; late: Bid[] }> {
+    const request: BidRequest = {
+      outcome_id: outcomeId,
+      outcome_type: config.outcome_type,
+      tmax_ms: this.config.tmaxMs,
+      capability_requirements: config.execution_preferences.capability_requirements,
+      latency_preference: config.delivery_constraints.latency_preference,
+      max_latency_seconds: config.delivery_constraints.max_latency_seconds,
+    };
+    const bids: Bid[] = [];
+    const late: Bid[] = [];
+    await Promise.all(
+      invited.map(async (e) => {
+        try {
+          const msg = await this.rt.bus.nc.request(this.rt.bus.subject(ENGINE_SUBJECTS.bidRequest(e.id)), encodeJson(request), { timeout: this.config.tmaxMs });
+          const answer = decodeJson<BidResponse>(msg.data);
+          if ('price' in answer && isUsd(answer.price)) bids.push({ engineId: e.id, engineName: e.name, priceMicros: parseUsd(answer.price), receivedAt: Date.now() });
+        } catch (err) {
+          if ((err as { name?: string }).name === 'TimeoutError' || (err as { cause?: { name?: string } }).cause?.name === 'TimeoutError') {
+            late.push({ engineId: e.id, engineName: e.name, priceMicros: 0, receivedAt: Date.now() });
+          }
+        }
+      }),
+    );
+    return { bids, late };
+  }
+
+  private async award(outcomeId: string, config: Config, input: unknown, winner: Bid, clearingPriceMicros: number): Promise<AwardResponse> {
+    const award = {
+      outcome_id: outcomeId,
+      outcome_type: config.outcome_type,
+      clearing_price: formatUsd(clearingPriceMicros),
+      input,
+      system_prompt: config.system_prompt,
+      success_criteria: config.success_criteria,
+      delivery_constraints: config.delivery_constraints,
+      tools: config.tools,
+      context_sources: config.context_sources,
+    };
+    try {
+      const msg = await this.rt.bus.nc.request(this.rt.bus.subject(ENGINE_SUBJECTS.award(winner.engineId)), encodeJson(award), { timeout: this.config.awardTimeoutMs });
+      return decodeJson<AwardResponse>(msg.data);
+    } catch {
+      return { acknowledged: false, reason: 'no answer to the award' };
+    }
+  }
+
+  private async onReport(engineId: string, outcomeId: string, kind: ExecutionKind, payload: Record<string, unknown>): Promise<void> {
+    try {
+      const state = await this.apply(outcomeId, { type: 'Report', now: new Date(), engineId, kind, payload }, engineId);
+      // Nothing is owed for an escalated or failed outcome (partial billing comes with settlement).
+      if (kind === 'escalated' || kind === 'failed') {
+        const config = await this.request<Config>(CATALOG_COMMANDS.getConfig, { buyer_id: state.request.buyerId, config_id: state.request.configId });
+        if (config.budget) await this.release(`${config.id}.${periodKey(config.budget.period as BudgetPeriod, new Date(state.awardedAt ?? state.request.at))}`, outcomeId);
+      }
+    } catch (err) {
+      if (err instanceof OutcomeRefused) this.rt.logger.warn({ engineId, outcomeId, kind }, `refused an execution report: ${err.message}`);
+      else this.rt.logger.error({ engineId, outcomeId, kind, err: String(err) }, 'could not record an execution report');
+    }
+  }
+
+  private async release(budgetId: string, outcomeId: string): Promise<void> {
+    await this.aggregates.execute(budgets, budgetId, (s) => decideBudget({ type: 'Release', outcomeId, now: new Date() }, s), { actor: 'auction', retries: 50 });
+  }
+
+  private async runningCounts(engineIds: readonly string[]): Promise<Map<string, number>> {
+    if (engineIds.length === 0) return new Map();
+    const { rows } = await this.rt.pool.query<{ engine_id: string; n: string }>(
+      `SELECT engine_id, count(*) AS n FROM auction.outcomes WHERE status = 'running' AND engine_id = ANY($1) GROUP BY engine_id`,
+      [engineIds],
+    );
+    return new Map(rows.map((r) => [r.engine_id, Number(r.n)]));
+  }
+
+  private async apply(outcomeId: string, command: OutcomeCommand, actor: string): Promise<LiveOutcome> {
+    const { state } = await this.aggregates.execute(outcomes, outcomeId, (s) => decideOutcome(command, s), { actor, project, retries: 20 });
+    if (state.status === 'empty') throw new OutcomeRefused('NOT_FOUND', `outcome ${outcomeId} does not exist`);
+    return state;
+  }
+
+  private request<T>(command: string, payload: unknown): Promise<T> {
+    return requestCommand<T>(this.rt.bus, command, payload);
+  }
+
+  private track(work: Promise<unknown>): void {
+    const p = work.catch((err: unknown) => this.rt.logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'outcome work failed'));
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+  }
+}

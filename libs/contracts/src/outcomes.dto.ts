@@ -1,0 +1,37 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsDefined, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsScalarRecord } from './validators';
+
+export class CreateOutcomeDto {
+  @ApiProperty({ example: 'cfg_01M81Y277RSRMK8Z0EEMXN7YV3', description: 'A launched configuration of yours' })
+  @IsString()
+  @Length(1, 64)
+  config_id!: string;
+
+  @ApiProperty({ description: 'What the engine works on: a prompt string or an object', oneOf: [{ type: 'string' }, { type: 'object' }] })
+  @IsDefined()
+  input!: unknown;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsScalarRecord(20)
+  metadata?: Record<string, string>;
+}
+
+export const AUCTION_COMMANDS = {
+  place: 'cmd.auction.placeOutcome',
+  get: 'cmd.auction.getOutcome',
+} as const;
+
+export class PlaceOutcomeCommand {
+  @Matches(/^buy_[0-9A-HJKMNP-TV-Z]{26}$/) buyer_id!: string;
+  @IsString() @Length(1, 64) actor!: string;
+  @IsString() @Length(1, 64) config_id!: string;
+  @IsDefined() input!: unknown;
+  @IsOptional() @IsScalarRecord(20) metadata?: Record<string, string>;
+}
+
+export class GetOutcomeCommand {
+  @Matches(/^buy_[0-9A-HJKMNP-TV-Z]{26}$/) buyer_id!: string;
+  @IsString() @Length(1, 64) outcome_id!: string;
+}

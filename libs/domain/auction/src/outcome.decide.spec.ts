@@ -1,0 +1,39 @@
+import { deciderSpec } from '@outcomes/testing';
+import { decideOutcome, evolveOutcome, initialOutcomeState, type OutcomeCommand, type OutcomeEvent } from './outcome.decide';
+
+const spec = deciderSpec({ decide: decideOutcome, evolve: evolveOutcome, initialState: initialOutcomeState });
+const now = new Date('2026-11-22T10:00:00Z');
+const request: OutcomeCommand = {
+  type: 'RequestOutcome',
+  now,
+  request: { outcomeId: 'out_1', buyerId: 'buy_1', configId: 'cfg_1', configVersion: 3, outcomeType: 'cs.resolve', input: { text: 'where is my order?' }, metadata: {}, by: 'key_1' },
+};
+const award: OutcomeCommand = { type: 'Award', now, award: { engineId: 'eng_a', engineName: 'a', clearingPriceMicros: 420_000 } };
+const after = (...commands: OutcomeCommand[]) => commands.reduce<OutcomeEvent[]>((h, c) => [...h, ...spec.given(h).when(c).events()], []);
+const report = (engineId: string, kind: 'message' | 'completed' | 'failed', payload: Record<string, unknown> = {}): OutcomeCommand => ({ type: 'Report', now, engineId, kind, payload });
+
+describe('outcome', () => {
+  it('goes from requested through the award to completed, each step an event', () => {
+    const h = after(request, award, report('eng_a', 'message', { content: 'hi' }), report('eng_a', 'completed', { result: 'done' }));
+    expect(h.map((e) => e.type)).toEqual(['OutcomeRequested', 'OutcomeAwarded', 'ExecutionReported', 'OutcomeCompleted']);
+    expect(spec.given(h).state).toMatchObject({ status: 'completed', engineId: 'eng_a', clearingPriceMicros: 420_000 });
+  });
+
+  it('hears only the awarded engine, and nothing after the end', () => {
+    const running = after(request, award);
+    spec.given(running).when(report('eng_b', 'completed')).thenRejects({ code: 'FORBIDDEN' });
+    const done = after(request, award, report('eng_a', 'failed', { reason: 'crashed' }));
+    spec.given(done).when(report('eng_a', 'completed')).thenRejects({ code: 'FORBIDDEN' });
+  });
+
+  it('escalates at once when the auction finds no bid, and never awards after that', () => {
+    const h = after(request, { type: 'Escalate', now, trigger: 'no_bid', details: 'no eligible engine bid' });
+    expect(spec.given(h).state).toMatchObject({ status: 'escalated' });
+    spec.given(h).when(award).then([]);
+  });
+
+  it('remembers engines that declined the award', () => {
+    const h = after(request, { type: 'DeclineAward', now, engineId: 'eng_a', reason: 'at capacity' });
+    expect(spec.given(h).state).toMatchObject({ status: 'auctioning', declinedBy: ['eng_a'] });
+  });
+});

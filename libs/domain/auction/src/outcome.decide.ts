@@ -1,0 +1,149 @@
+/**
+ * One outcome request, from the buyer's request through the auction to the engine's last word.
+ * Every step is an event on its stream, so its whole history can be read back.
+ */
+export type OutcomeStatus = 'auctioning' | 'running' | 'completed' | 'escalated' | 'failed';
+
+export interface OutcomeRequestedData {
+  readonly outcomeId: string;
+  readonly buyerId: string;
+  readonly configId: string;
+  readonly configVersion: number;
+  readonly outcomeType: string;
+  readonly input: unknown;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly at: string;
+  readonly by: string;
+}
+
+export type OutcomeEvent =
+  | { readonly type: 'OutcomeRequested'; readonly data: OutcomeRequestedData }
+  | {
+      readonly type: 'AuctionClosed';
+      readonly data: {
+        readonly outcomeId: string;
+        readonly invited: number;
+        readonly bids: ReadonlyArray<{ readonly engineId: string; readonly priceMicros: number }>;
+        readonly losses: ReadonlyArray<{ readonly engineId: string; readonly reason: string; readonly priceToBeatMicros: number | null }>;
+        readonly at: string;
+      };
+    }
+  | { readonly type: 'AwardDeclined'; readonly data: { readonly outcomeId: string; readonly engineId: string; readonly reason: string; readonly at: string } }
+  | { readonly type: 'OutcomeAwarded'; readonly data: { readonly outcomeId: string; readonly engineId: string; readonly engineName: string; readonly clearingPriceMicros: number; readonly at: string } }
+  | { readonly type: 'ExecutionReported'; readonly data: { readonly outcomeId: string; readonly engineId: string; readonly kind: 'message' | 'tool_call' | 'checkpoint'; readonly payload: unknown; readonly at: string } }
+  | { readonly type: 'OutcomeCompleted'; readonly data: { readonly outcomeId: string; readonly engineId: string; readonly result: unknown; readonly artifacts: unknown; readonly at: string } }
+  | {
+      readonly type: 'OutcomeEscalated';
+      readonly data: { readonly outcomeId: string; readonly engineId: string | null; readonly trigger: string; readonly details: string; readonly handoff: unknown; readonly at: string };
+    }
+  | { readonly type: 'OutcomeFailed'; readonly data: { readonly outcomeId: string; readonly engineId: string | null; readonly reason: string; readonly at: string } };
+
+export type OutcomeState =
+  | { readonly status: 'empty' }
+  | {
+      readonly status: OutcomeStatus;
+      readonly request: OutcomeRequestedData;
+      readonly engineId: string | null;
+      readonly engineName: string | null;
+      readonly clearingPriceMicros: number | null;
+      /** Engines that declined an award: a re-run of the auction leaves them out. */
+      readonly declinedBy: readonly string[];
+      readonly awardedAt: string | null;
+      readonly endedAt: string | null;
+      readonly late: boolean;
+    };
+
+export const initialOutcomeState = (): OutcomeState => ({ status: 'empty' });
+
+export class OutcomeRefused extends Error {
+  constructor(
+    readonly code: 'RULE_VIOLATION' | 'NOT_FOUND' | 'FORBIDDEN',
+    message: string,
+    readonly fields: ReadonlyArray<{ readonly field: string; readonly reason: string }> = [],
+  ) {
+    super(message);
+    this.name = 'OutcomeRefused';
+  }
+}
+
+/** Whether an engine's report about an outcome may be recorded: only the awarded engine speaks, and only while it runs. */
+export function acceptsReportFrom(state: OutcomeState, engineId: string): boolean {
+  return state.status === 'running' && state.engineId === engineId;
+}
+
+export function evolveOutcome(state: OutcomeState, event: OutcomeEvent): OutcomeState {
+  if (event.type === 'OutcomeRequested') {
+    return { status: 'auctioning', request: event.data, engineId: null, engineName: null, clearingPriceMicros: null, declinedBy: [], awardedAt: null, endedAt: null, late: false };
+  }
+  if (state.status === 'empty') return state;
+  switch (event.type) {
+    case 'AuctionClosed':
+    case 'ExecutionReported':
+      return state;
+    case 'AwardDeclined':
+      return { ...state, declinedBy: [...state.declinedBy, event.data.engineId] };
+    case 'OutcomeAwarded':
+      return { ...state, status: 'running', engineId: event.data.engineId, engineName: event.data.engineName, clearingPriceMicros: event.data.clearingPriceMicros, awardedAt: event.data.at };
+    case 'OutcomeCompleted':
+      return { ...state, status: 'completed', endedAt: event.data.at };
+    case 'OutcomeEscalated':
+      return { ...state, status: 'escalated', endedAt: event.data.at };
+    case 'OutcomeFailed':
+      return { ...state, status: 'failed', endedAt: event.data.at };
+    default: {
+      const unhandled: never = event;
+      return unhandled;
+    }
+  }
+}
+
+type Data<T extends OutcomeEvent['type']> = Omit<Extract<OutcomeEvent, { type: T }>['data'], 'outcomeId' | 'at'>;
+
+export type OutcomeCommand =
+  | { readonly type: 'RequestOutcome'; readonly now: Date; readonly request: Omit<OutcomeRequestedData, 'at'> }
+  | { readonly type: 'CloseAuction'; readonly now: Date; readonly result: Data<'AuctionClosed'> }
+  | { readonly type: 'DeclineAward'; readonly now: Date; readonly engineId: string; readonly reason: string }
+  | { readonly type: 'Award'; readonly now: Date; readonly award: Data<'OutcomeAwarded'> }
+  /** What the awarded engine streams; anything from another engine, or after the end, is refused. */
+  | { readonly type: 'Report'; readonly now: Date; readonly engineId: string; readonly kind: 'message' | 'tool_call' | 'checkpoint' | 'completed' | 'escalated' | 'failed'; readonly payload: Record<string, unknown> }
+  /** The marketplace ends it: no eligible bid, budget spent, a hard deadline. */
+  | { readonly type: 'Escalate'; readonly now: Date; readonly trigger: string; readonly details: string };
+
+export function decideOutcome(command: OutcomeCommand, state: OutcomeState): OutcomeEvent[] {
+  const at = command.now.toISOString();
+  if (command.type === 'RequestOutcome') {
+    if (state.status !== 'empty') return [];
+    return [{ type: 'OutcomeRequested', data: { ...command.request, at } }];
+  }
+  if (state.status === 'empty') throw new OutcomeRefused('NOT_FOUND', 'no such outcome');
+  const outcomeId = state.request.outcomeId;
+  switch (command.type) {
+    case 'CloseAuction':
+      return state.status === 'auctioning' ? [{ type: 'AuctionClosed', data: { outcomeId, ...command.result, at } }] : [];
+    case 'DeclineAward':
+      return state.status === 'auctioning' ? [{ type: 'AwardDeclined', data: { outcomeId, engineId: command.engineId, reason: command.reason, at } }] : [];
+    case 'Award':
+      return state.status === 'auctioning' ? [{ type: 'OutcomeAwarded', data: { outcomeId, ...command.award, at } }] : [];
+    case 'Escalate':
+      if (state.status !== 'auctioning' && state.status !== 'running') return [];
+      return [{ type: 'OutcomeEscalated', data: { outcomeId, engineId: state.engineId, trigger: command.trigger, details: command.details, handoff: null, at } }];
+    case 'Report': {
+      if (!acceptsReportFrom(state, command.engineId)) throw new OutcomeRefused('FORBIDDEN', `engine ${command.engineId} is not running outcome ${outcomeId}`);
+      const { engineId, payload } = command;
+      switch (command.kind) {
+        case 'completed':
+          return [{ type: 'OutcomeCompleted', data: { outcomeId, engineId, result: payload['result'] ?? null, artifacts: payload['artifacts'] ?? [], at } }];
+        case 'escalated':
+          return [{ type: 'OutcomeEscalated', data: { outcomeId, engineId, trigger: String(payload['trigger'] ?? 'engine'), details: String(payload['details'] ?? ''), handoff: payload, at } }];
+        case 'failed':
+          return [{ type: 'OutcomeFailed', data: { outcomeId, engineId, reason: String(payload['reason'] ?? 'unspecified'), at } }];
+        default:
+          return [{ type: 'ExecutionReported', data: { outcomeId, engineId, kind: command.kind, payload, at } }];
+      }
+    }
+    default: {
+      const unhandled: never = command;
+      throw new Error(`unhandled command ${String(unhandled)}`);
+    }
+  }
+}

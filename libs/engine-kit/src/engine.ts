@@ -1,0 +1,101 @@
+import { decodeJson, encodeJson, type Bus } from '@outcomes/bus';
+import { ENGINE_SUBJECTS, formatUsd, type Award, type AwardResponse, type BidRequest, type BidResponse, type ExecutionKind, type ExecutionPayloads, type LossNotice } from '@outcomes/contracts';
+
+/** What an engine streams while it works on an awarded outcome; exactly one of the last three ends it. */
+export class Execution {
+  private ended = false;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly engineId: string,
+    readonly award: Award,
+  ) {}
+
+  message(content: string): void {
+    this.send('message', { role: 'assistant', content });
+  }
+
+  toolCall(name: string, args: unknown): void {
+    this.send('tool_call', { name, arguments: args });
+  }
+
+  checkpoint(progressPercent: number, phase: string, estimatedCompletionSeconds: number | null = null): void {
+    this.send('checkpoint', { progress_percent: progressPercent, phase, estimated_completion_seconds: estimatedCompletionSeconds });
+  }
+
+  complete(result: unknown, artifacts: ExecutionPayloads['completed']['artifacts'] = []): Promise<void> {
+    return this.finish('completed', { result, artifacts });
+  }
+
+  escalate(e: ExecutionPayloads['escalated']): Promise<void> {
+    return this.finish('escalated', e);
+  }
+
+  fail(reason: string): Promise<void> {
+    return this.finish('failed', { reason });
+  }
+
+  private send<K extends ExecutionKind>(kind: K, payload: ExecutionPayloads[K]): void {
+    if (this.ended) throw new Error(`outcome ${this.award.outcome_id} has already ended`);
+    this.bus.nc.publish(this.bus.subject(ENGINE_SUBJECTS.execution(this.engineId, this.award.outcome_id, kind)), encodeJson({ ...payload, sent_at: new Date().toISOString() }));
+  }
+
+  /** The final event is flushed: when this resolves, the server has it. */
+  private async finish<K extends ExecutionKind>(kind: K, payload: ExecutionPayloads[K]): Promise<void> {
+    this.send(kind, payload);
+    this.ended = true;
+    await this.bus.nc.flush();
+  }
+}
+
+export interface EngineBehaviour {
+  /** A price in micro-dollars, or a reason to decline. */
+  bid(request: BidRequest): Promise<{ priceMicros: number } | { decline: string }> | { priceMicros: number } | { decline: string };
+  /** Accept (return true and work on `execution`, not awaited by the marketplace) or decline with a reason. */
+  award(execution: Execution): Promise<true | { decline: string }> | true | { decline: string };
+  loss?(notice: LossNotice): void;
+}
+
+export interface RunningEngine {
+  stop(): Promise<void>;
+}
+
+/**
+ * An engine on NATS in a few lines: answer bid requests, accept awards, stream the work. The
+ * engine's connection should carry credentials that only allow its own subjects.
+ */
+export function runEngine(bus: Bus, engineId: string, behaviour: EngineBehaviour): RunningEngine {
+  const subs = [
+    bus.nc.subscribe(bus.subject(ENGINE_SUBJECTS.bidRequest(engineId)), {
+      callback: (err, msg) => {
+        if (err) return;
+        void (async () => {
+          const answer = await behaviour.bid(decodeJson<BidRequest>(msg.data));
+          const body: BidResponse = 'priceMicros' in answer ? { price: formatUsd(answer.priceMicros) } : { decline: answer.decline };
+          msg.respond(encodeJson(body));
+        })().catch(() => msg.respond(encodeJson({ decline: 'engine error' } satisfies BidResponse)));
+      },
+    }),
+    bus.nc.subscribe(bus.subject(ENGINE_SUBJECTS.award(engineId)), {
+      callback: (err, msg) => {
+        if (err) return;
+        void (async () => {
+          const verdict = await behaviour.award(new Execution(bus, engineId, decodeJson<Award>(msg.data)));
+          const body: AwardResponse = verdict === true ? { acknowledged: true } : { acknowledged: false, reason: verdict.decline };
+          msg.respond(encodeJson(body));
+        })().catch((e: unknown) => msg.respond(encodeJson({ acknowledged: false, reason: String(e) } satisfies AwardResponse)));
+      },
+    }),
+    bus.nc.subscribe(bus.subject(ENGINE_SUBJECTS.notice(engineId)), {
+      callback: (err, msg) => {
+        if (!err) behaviour.loss?.(decodeJson<LossNotice>(msg.data));
+      },
+    }),
+  ];
+  return {
+    async stop() {
+      for (const s of subs) s.unsubscribe();
+      await bus.nc.flush();
+    },
+  };
+}
