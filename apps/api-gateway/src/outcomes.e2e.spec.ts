@@ -90,6 +90,30 @@ describe('outcomes', () => {
     expect(closed.rows[0]!.losses.map((l) => l.reason).sort()).toEqual(['outbid', 'timeout']);
   }, 30_000);
 
+  it('streams the execution as Server-Sent Events, live and replayed, resuming after Last-Event-ID', async () => {
+    const read = async (id: string, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${p.baseUrl}/v1/outcomes/${id}/events`, { headers: { authorization: `Bearer ${key}`, ...headers } });
+      expect(res.headers.get('content-type')).toContain('text/event-stream');
+      const text = await res.text();
+      return text
+        .split('\n\n')
+        .filter((block) => block.startsWith('id:'))
+        .map((block) => {
+          const [id, event, data] = block.split('\n').map((l) => l.slice(l.indexOf(':') + 1).trim());
+          return { id: Number(id), event, data: JSON.parse(data!) as Record<string, unknown> };
+        });
+    };
+    const placed = await api<{ id: string }>('POST', '/v1/outcomes', { key, body: { config_id: configId, input: 'Where is my order?' } });
+    const live = await read(placed.body.id);
+    expect(live.map((e) => e.event)).toEqual(['requested', 'auction_closed', 'awarded', 'assistant', 'checkpoint', 'complete']);
+    expect(live[2]!.data).toMatchObject({ engine: { name: 'cheap-engine' }, price: '0.45' });
+    expect(live[3]!.data).toMatchObject({ content: 'Your order ships tomorrow.' });
+    expect(live.map((e) => e.id)).toEqual([1, 2, 3, 4, 5, 6]);
+    const resumed = await read(placed.body.id, { 'last-event-id': '3' });
+    expect(resumed.map((e) => e.event)).toEqual(['assistant', 'checkpoint', 'complete']);
+    expect((await api('GET', '/v1/outcomes/out_00000000000000000000000000/events', { key })).status).toBe(404);
+  }, 30_000);
+
   it('refuses an execution report from an engine that did not win', async () => {
     const placed = await api<{ id: string }>('POST', '/v1/outcomes', { key, body: { config_id: configId, input: 'hello' } });
     const done = await settle(placed.body.id);
@@ -105,7 +129,7 @@ describe('outcomes', () => {
   }, 30_000);
 
   it('escalates when the budget cannot cover the clearing price, never overspending', async () => {
-    // $1.50 monthly: two outcomes at $0.45 are reserved; the third and fourth fit, a fifth cannot.
+    // $1.50 a month at $0.45 an outcome: three outcomes are already reserved, so these run out.
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await api<{ id: string }>('POST', '/v1/outcomes', { key, body: { config_id: configId, input: `q${i}` } })).body.id);
     const ended = await Promise.all(ids.map(settle));

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDefined, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsDefined, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { IsScalarRecord } from './validators';
 
 export class CreateOutcomeDto {
@@ -21,6 +21,7 @@ export class CreateOutcomeDto {
 export const AUCTION_COMMANDS = {
   place: 'cmd.auction.placeOutcome',
   get: 'cmd.auction.getOutcome',
+  events: 'cmd.auction.outcomeEvents',
 } as const;
 
 export class PlaceOutcomeCommand {
@@ -34,4 +35,18 @@ export class PlaceOutcomeCommand {
 export class GetOutcomeCommand {
   @Matches(/^buy_[0-9A-HJKMNP-TV-Z]{26}$/) buyer_id!: string;
   @IsString() @Length(1, 64) outcome_id!: string;
+}
+
+export class OutcomeEventsCommand extends GetOutcomeCommand {
+  /** The last event version the caller has seen (0: from the start). */
+  @IsInt() @Min(0) after_version!: number;
+  @IsOptional() @IsInt() @Min(1) @Max(1000) limit?: number;
+}
+
+/** One step of an outcome as the buyer sees it (Server-Sent Events `event:` and `data:`). */
+export interface OutcomeStreamEvent {
+  readonly version: number;
+  readonly event: string;
+  readonly data: unknown;
+  readonly at: string;
 }

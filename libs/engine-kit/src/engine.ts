@@ -4,6 +4,8 @@ import { ENGINE_SUBJECTS, formatUsd, type Award, type AwardResponse, type BidReq
 /** What an engine streams while it works on an awarded outcome; exactly one of the last three ends it. */
 export class Execution {
   private ended = false;
+  /** Numbers each report, so the marketplace applies them in order whichever copy receives them. */
+  private seq = 0;
 
   constructor(
     private readonly bus: Bus,
@@ -37,7 +39,7 @@ export class Execution {
 
   private send<K extends ExecutionKind>(kind: K, payload: ExecutionPayloads[K]): void {
     if (this.ended) throw new Error(`outcome ${this.award.outcome_id} has already ended`);
-    this.bus.nc.publish(this.bus.subject(ENGINE_SUBJECTS.execution(this.engineId, this.award.outcome_id, kind)), encodeJson({ ...payload, sent_at: new Date().toISOString() }));
+    this.bus.nc.publish(this.bus.subject(ENGINE_SUBJECTS.execution(this.engineId, this.award.outcome_id, kind)), encodeJson({ ...payload, seq: ++this.seq, sent_at: new Date().toISOString() }));
   }
 
   /** The final event is flushed: when this resolves, the server has it. */

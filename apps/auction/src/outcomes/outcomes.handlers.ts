@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { AUCTION_COMMANDS, formatUsd, GetOutcomeCommand, PlaceOutcomeCommand } from '@outcomes/contracts';
+import { AUCTION_COMMANDS, formatUsd, GetOutcomeCommand, OutcomeEventsCommand, PlaceOutcomeCommand, type OutcomeStreamEvent } from '@outcomes/contracts';
+import type { OutcomeEvent } from '@outcomes/domain-auction';
 import { OutcomesService, type LiveOutcome } from './outcomes.service';
 
 export const outcomeView = (o: LiveOutcome) => ({
@@ -18,6 +19,33 @@ export const outcomeView = (o: LiveOutcome) => ({
   ended_at: o.endedAt,
 });
 
+/** What the buyer sees of each step: no other engine's bid, no internal ids beyond the engine's. */
+export function publicEvent(version: number, e: OutcomeEvent): OutcomeStreamEvent {
+  const at = e.data.at;
+  switch (e.type) {
+    case 'OutcomeRequested':
+      return { version, event: 'requested', data: { config_id: e.data.configId, outcome_type: e.data.outcomeType }, at };
+    case 'AuctionClosed':
+      return { version, event: 'auction_closed', data: { engines_invited: e.data.invited, bids: e.data.bids.length }, at };
+    case 'AwardDeclined':
+      return { version, event: 'award_declined', data: { engine_id: e.data.engineId, reason: e.data.reason }, at };
+    case 'OutcomeAwarded':
+      return { version, event: 'awarded', data: { engine: { id: e.data.engineId, name: e.data.engineName }, price: formatUsd(e.data.clearingPriceMicros) }, at };
+    case 'ExecutionReported':
+      return { version, event: e.data.kind === 'message' ? 'assistant' : e.data.kind, data: e.data.payload, at };
+    case 'OutcomeCompleted':
+      return { version, event: 'complete', data: { result: e.data.result, artifacts: e.data.artifacts }, at };
+    case 'OutcomeEscalated':
+      return { version, event: 'escalated', data: { trigger: e.data.trigger, details: e.data.details }, at };
+    case 'OutcomeFailed':
+      return { version, event: 'failed', data: { reason: e.data.reason }, at };
+    default: {
+      const unhandled: never = e;
+      return unhandled;
+    }
+  }
+}
+
 @Controller()
 export class OutcomesHandlers {
   constructor(private readonly outcomes: OutcomesService) {}
@@ -25,6 +53,12 @@ export class OutcomesHandlers {
   @MessagePattern(AUCTION_COMMANDS.place)
   async place(@Payload() cmd: PlaceOutcomeCommand): Promise<unknown> {
     return outcomeView(await this.outcomes.place(cmd.buyer_id, cmd.actor, cmd.config_id, cmd.input, cmd.metadata ?? {}));
+  }
+
+  @MessagePattern(AUCTION_COMMANDS.events)
+  async events(@Payload() cmd: OutcomeEventsCommand): Promise<{ events: OutcomeStreamEvent[]; ended: boolean }> {
+    const { events, ended } = await this.outcomes.events(cmd.buyer_id, cmd.outcome_id, cmd.after_version, cmd.limit ?? 200);
+    return { events: events.map((e) => publicEvent(e.version, e.event)), ended };
   }
 
   @MessagePattern(AUCTION_COMMANDS.get)

@@ -87,7 +87,8 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
       callback: (err, msg) => {
         if (err) return;
         const [, engineId, outcomeId, kind] = msg.subject.slice(prefix.length).split('.');
-        this.track(this.onReport(engineId!, outcomeId!, kind as ExecutionKind, decodeJson<Record<string, unknown>>(msg.data)));
+        const payload = decodeJson<Record<string, unknown>>(msg.data);
+        this.track(this.inOrder(outcomeId!, () => this.onReport(engineId!, outcomeId!, kind as ExecutionKind, payload)));
       },
     });
   }
@@ -112,6 +113,14 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     const { state } = await this.aggregates.load(outcomes, outcomeId);
     if (state.status === 'empty' || state.request.buyerId !== buyerId) throw new OutcomeRefused('NOT_FOUND', `outcome ${outcomeId} does not exist`);
     return state;
+  }
+
+  /** The outcome's events after a version, in order, for the buyer's event stream. */
+  async events(buyerId: string, outcomeId: string, afterVersion: number, limit: number): Promise<{ events: Array<{ version: number; event: OutcomeEvent }>; ended: boolean }> {
+    const state = await this.get(buyerId, outcomeId);
+    const recorded = await this.rt.store.readStream(`outcome-${outcomeId}`, { fromVersion: afterVersion + 1, limit });
+    const ended = ['completed', 'escalated', 'failed'].includes(state.status);
+    return { events: recorded.map((e) => ({ version: Number(e.version), event: { type: e.type, data: e.data } as OutcomeEvent })), ended };
   }
 
   private async auction(outcomeId: string, config: Config, input: unknown, excluded: readonly string[]): Promise<void> {
@@ -206,15 +215,39 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
+  /** Reports of one outcome, one after another in this process; `seq` orders them across copies. */
+  private readonly chains = new Map<string, Promise<unknown>>();
+
+  private inOrder(outcomeId: string, work: () => Promise<void>): Promise<void> {
+    const next = (this.chains.get(outcomeId) ?? Promise.resolve()).then(work, work);
+    this.chains.set(outcomeId, next);
+    void next.finally(() => this.chains.get(outcomeId) === next && this.chains.delete(outcomeId));
+    return next;
+  }
+
   private async onReport(engineId: string, outcomeId: string, kind: ExecutionKind, payload: Record<string, unknown>): Promise<void> {
+    const seq = Number(payload['seq']);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.report(engineId, outcomeId, kind, seq, payload);
+      } catch (err) {
+        // An earlier report is still on its way (to this copy or another): wait for it.
+        if (err instanceof OutcomeRefused && err.code === 'OUT_OF_ORDER' && attempt < 100) await new Promise((r) => setTimeout(r, 20));
+        else throw err;
+      }
+    }
+  }
+
+  private async report(engineId: string, outcomeId: string, kind: ExecutionKind, seq: number, payload: Record<string, unknown>): Promise<void> {
     try {
-      const state = await this.apply(outcomeId, { type: 'Report', now: new Date(), engineId, kind, payload }, engineId);
+      const state = await this.apply(outcomeId, { type: 'Report', now: new Date(), engineId, seq, kind, payload }, engineId);
       // Nothing is owed for an escalated or failed outcome (partial billing comes with settlement).
       if (kind === 'escalated' || kind === 'failed') {
         const config = await this.request<Config>(CATALOG_COMMANDS.getConfig, { buyer_id: state.request.buyerId, config_id: state.request.configId });
         if (config.budget) await this.release(`${config.id}.${periodKey(config.budget.period as BudgetPeriod, new Date(state.awardedAt ?? state.request.at))}`, outcomeId);
       }
     } catch (err) {
+      if (err instanceof OutcomeRefused && err.code === 'OUT_OF_ORDER') throw err;
       if (err instanceof OutcomeRefused) this.rt.logger.warn({ engineId, outcomeId, kind }, `refused an execution report: ${err.message}`);
       else this.rt.logger.error({ engineId, outcomeId, kind, err: String(err) }, 'could not record an execution report');
     }

@@ -10,11 +10,11 @@ const request: OutcomeCommand = {
 };
 const award: OutcomeCommand = { type: 'Award', now, award: { engineId: 'eng_a', engineName: 'a', clearingPriceMicros: 420_000 } };
 const after = (...commands: OutcomeCommand[]) => commands.reduce<OutcomeEvent[]>((h, c) => [...h, ...spec.given(h).when(c).events()], []);
-const report = (engineId: string, kind: 'message' | 'completed' | 'failed', payload: Record<string, unknown> = {}): OutcomeCommand => ({ type: 'Report', now, engineId, kind, payload });
+const report = (engineId: string, kind: 'message' | 'completed' | 'failed', payload: Record<string, unknown> = {}, seq = 1): OutcomeCommand => ({ type: 'Report', now, engineId, seq, kind, payload });
 
 describe('outcome', () => {
   it('goes from requested through the award to completed, each step an event', () => {
-    const h = after(request, award, report('eng_a', 'message', { content: 'hi' }), report('eng_a', 'completed', { result: 'done' }));
+    const h = after(request, award, report('eng_a', 'message', { content: 'hi' }), report('eng_a', 'completed', { result: 'done' }, 2));
     expect(h.map((e) => e.type)).toEqual(['OutcomeRequested', 'OutcomeAwarded', 'ExecutionReported', 'OutcomeCompleted']);
     expect(spec.given(h).state).toMatchObject({ status: 'completed', engineId: 'eng_a', clearingPriceMicros: 420_000 });
   });
@@ -24,6 +24,12 @@ describe('outcome', () => {
     spec.given(running).when(report('eng_b', 'completed')).thenRejects({ code: 'FORBIDDEN' });
     const done = after(request, award, report('eng_a', 'failed', { reason: 'crashed' }));
     spec.given(done).when(report('eng_a', 'completed')).thenRejects({ code: 'FORBIDDEN' });
+  });
+
+  it('applies reports in the engine’s order: a repeat changes nothing, one that skips ahead waits', () => {
+    const h = after(request, award, report('eng_a', 'message'));
+    spec.given(h).when(report('eng_a', 'message', {}, 1)).then([]);
+    spec.given(h).when(report('eng_a', 'completed', {}, 3)).thenRejects({ code: 'OUT_OF_ORDER' });
   });
 
   it('escalates at once when the auction finds no bid, and never awards after that', () => {

@@ -30,7 +30,10 @@ export type OutcomeEvent =
     }
   | { readonly type: 'AwardDeclined'; readonly data: { readonly outcomeId: string; readonly engineId: string; readonly reason: string; readonly at: string } }
   | { readonly type: 'OutcomeAwarded'; readonly data: { readonly outcomeId: string; readonly engineId: string; readonly engineName: string; readonly clearingPriceMicros: number; readonly at: string } }
-  | { readonly type: 'ExecutionReported'; readonly data: { readonly outcomeId: string; readonly engineId: string; readonly kind: 'message' | 'tool_call' | 'checkpoint'; readonly payload: unknown; readonly at: string } }
+  | {
+      readonly type: 'ExecutionReported';
+      readonly data: { readonly outcomeId: string; readonly engineId: string; readonly seq: number; readonly kind: 'message' | 'tool_call' | 'checkpoint'; readonly payload: unknown; readonly at: string };
+    }
   | { readonly type: 'OutcomeCompleted'; readonly data: { readonly outcomeId: string; readonly engineId: string; readonly result: unknown; readonly artifacts: unknown; readonly at: string } }
   | {
       readonly type: 'OutcomeEscalated';
@@ -51,13 +54,15 @@ export type OutcomeState =
       readonly awardedAt: string | null;
       readonly endedAt: string | null;
       readonly late: boolean;
+      /** The number of the engine's last applied report. */
+      readonly lastSeq: number;
     };
 
 export const initialOutcomeState = (): OutcomeState => ({ status: 'empty' });
 
 export class OutcomeRefused extends Error {
   constructor(
-    readonly code: 'RULE_VIOLATION' | 'NOT_FOUND' | 'FORBIDDEN',
+    readonly code: 'RULE_VIOLATION' | 'NOT_FOUND' | 'FORBIDDEN' | 'OUT_OF_ORDER',
     message: string,
     readonly fields: ReadonlyArray<{ readonly field: string; readonly reason: string }> = [],
   ) {
@@ -73,19 +78,20 @@ export function acceptsReportFrom(state: OutcomeState, engineId: string): boolea
 
 export function evolveOutcome(state: OutcomeState, event: OutcomeEvent): OutcomeState {
   if (event.type === 'OutcomeRequested') {
-    return { status: 'auctioning', request: event.data, engineId: null, engineName: null, clearingPriceMicros: null, declinedBy: [], awardedAt: null, endedAt: null, late: false };
+    return { status: 'auctioning', request: event.data, engineId: null, engineName: null, clearingPriceMicros: null, declinedBy: [], awardedAt: null, endedAt: null, late: false, lastSeq: 0 };
   }
   if (state.status === 'empty') return state;
   switch (event.type) {
     case 'AuctionClosed':
-    case 'ExecutionReported':
       return state;
+    case 'ExecutionReported':
+      return { ...state, lastSeq: event.data.seq };
     case 'AwardDeclined':
       return { ...state, declinedBy: [...state.declinedBy, event.data.engineId] };
     case 'OutcomeAwarded':
       return { ...state, status: 'running', engineId: event.data.engineId, engineName: event.data.engineName, clearingPriceMicros: event.data.clearingPriceMicros, awardedAt: event.data.at };
     case 'OutcomeCompleted':
-      return { ...state, status: 'completed', endedAt: event.data.at };
+      return { ...state, status: 'completed', endedAt: event.data.at, lastSeq: state.lastSeq + 1 };
     case 'OutcomeEscalated':
       return { ...state, status: 'escalated', endedAt: event.data.at };
     case 'OutcomeFailed':
@@ -105,7 +111,15 @@ export type OutcomeCommand =
   | { readonly type: 'DeclineAward'; readonly now: Date; readonly engineId: string; readonly reason: string }
   | { readonly type: 'Award'; readonly now: Date; readonly award: Data<'OutcomeAwarded'> }
   /** What the awarded engine streams; anything from another engine, or after the end, is refused. */
-  | { readonly type: 'Report'; readonly now: Date; readonly engineId: string; readonly kind: 'message' | 'tool_call' | 'checkpoint' | 'completed' | 'escalated' | 'failed'; readonly payload: Record<string, unknown> }
+  | {
+      readonly type: 'Report';
+      readonly now: Date;
+      readonly engineId: string;
+      /** 1, 2, 3… per outcome: reports apply in this order; a repeat changes nothing. */
+      readonly seq: number;
+      readonly kind: 'message' | 'tool_call' | 'checkpoint' | 'completed' | 'escalated' | 'failed';
+      readonly payload: Record<string, unknown>;
+    }
   /** The marketplace ends it: no eligible bid, budget spent, a hard deadline. */
   | { readonly type: 'Escalate'; readonly now: Date; readonly trigger: string; readonly details: string };
 
@@ -128,8 +142,10 @@ export function decideOutcome(command: OutcomeCommand, state: OutcomeState): Out
       if (state.status !== 'auctioning' && state.status !== 'running') return [];
       return [{ type: 'OutcomeEscalated', data: { outcomeId, engineId: state.engineId, trigger: command.trigger, details: command.details, handoff: null, at } }];
     case 'Report': {
+      if (state.engineId === command.engineId && command.seq <= state.lastSeq) return [];
       if (!acceptsReportFrom(state, command.engineId)) throw new OutcomeRefused('FORBIDDEN', `engine ${command.engineId} is not running outcome ${outcomeId}`);
-      const { engineId, payload } = command;
+      if (command.seq !== state.lastSeq + 1) throw new OutcomeRefused('OUT_OF_ORDER', `report ${command.seq} of outcome ${outcomeId} arrived before report ${state.lastSeq + 1}`);
+      const { engineId, payload, seq } = command;
       switch (command.kind) {
         case 'completed':
           return [{ type: 'OutcomeCompleted', data: { outcomeId, engineId, result: payload['result'] ?? null, artifacts: payload['artifacts'] ?? [], at } }];
@@ -138,7 +154,7 @@ export function decideOutcome(command: OutcomeCommand, state: OutcomeState): Out
         case 'failed':
           return [{ type: 'OutcomeFailed', data: { outcomeId, engineId, reason: String(payload['reason'] ?? 'unspecified'), at } }];
         default:
-          return [{ type: 'ExecutionReported', data: { outcomeId, engineId, kind: command.kind, payload, at } }];
+          return [{ type: 'ExecutionReported', data: { outcomeId, engineId, seq, kind: command.kind, payload, at } }];
       }
     }
     default: {
