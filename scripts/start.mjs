@@ -74,6 +74,13 @@ log(`operator key: ${env.OUTCOMES_OPERATOR_KEY}${madeKeys ? ` (generated for loc
 log(`create a buyer: curl -s -X POST http://127.0.0.1:${env.PORT ?? 3000}/v1/buyers -H "Authorization: Bearer $OPERATOR_KEY" -H 'content-type: application/json' -d '{"name":"Acme"}'`);
 log('running; Ctrl-C stops everything');
 
+// The demo: simulated engines, a demo buyer with launched configurations, and traffic. `npm start -- --no-demo` skips it.
+if (!process.argv.includes('--no-demo')) {
+  const demo = spawn(node, ['-r', '@swc-node/register', join(root, 'scripts/demo.ts')], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  demo.on('exit', (code) => !stopping && code !== 0 && log(`the demo stopped (${code}); the platform keeps running`));
+  children.push(demo);
+}
+
 function stop(code = 0) {
   if (stopping) return;
   stopping = true;
