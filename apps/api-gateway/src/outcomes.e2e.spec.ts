@@ -139,6 +139,51 @@ describe('outcomes', () => {
     expect(Number(rows[0]!.reserved)).toBeLessThanOrEqual(1_500_000);
   }, 30_000);
 
+  it('escalates an outcome whose engine runs past the max latency, by a durable timer', async () => {
+    const silent = await register('silent-engine', ['code.review']);
+    engine(silent, { bid: () => ({ priceMicros: 1_000_000 }), award: () => true });
+    const cfg = await api<{ id: string }>('POST', '/v1/configs', {
+      key,
+      body: { name: 'Quick reviews', outcome_type: 'code.review', delivery_constraints: { max_latency_seconds: 1 }, bid_strategy: { type: 'highest_volume' }, budget: { amount: '10.00', period: 'daily' } },
+    });
+    await api('POST', `/v1/configs/${cfg.body.id}/launch`, { key });
+    const placed = await api<{ id: string }>('POST', '/v1/outcomes', { key, body: { config_id: cfg.body.id, input: 'review PR #1' } });
+    const ended = await settle(placed.body.id);
+    expect(ended).toMatchObject({ status: 'escalated', engine: { id: silent } });
+    const pool = p.db.pool({ max: 1 });
+    const { rows } = await pool.query<{ trigger: string }>(`SELECT data->>'trigger' AS trigger FROM es.events WHERE stream_id = $1 AND type = 'OutcomeEscalated'`, [`outcome-${placed.body.id}`]);
+    expect(rows).toEqual([{ trigger: 'timeout' }]);
+    const released = await pool.query(`SELECT 1 FROM es.events WHERE type = 'BudgetReleased' AND data->>'outcomeId' = $1`, [placed.body.id]);
+    expect(released.rowCount).toBe(1);
+  }, 30_000);
+
+  it('loses no outcome when the auction service is killed mid-auction', async () => {
+    const hesitant = await register('hesitant-engine', ['legal.summarize']);
+    let bids = 0;
+    // The first bid request is never answered in time; the auction process dies while it waits.
+    engine(hesitant, {
+      bid: () => (++bids === 1 ? new Promise((r) => setTimeout(() => r({ priceMicros: 1_000_000 }), 5000)) : { priceMicros: 1_000_000 }),
+      award: (run) => {
+        setTimeout(() => void run.complete({ summary: 'ok' }), 10);
+        return true;
+      },
+    });
+    const cfg = await api<{ id: string }>('POST', '/v1/configs', {
+      key,
+      body: { name: 'Summaries', outcome_type: 'legal.summarize', bid_strategy: { type: 'bid_cap', bid_cap: '5.00' }, budget: { amount: '50.00', period: 'daily' } },
+    });
+    await api('POST', `/v1/configs/${cfg.body.id}/launch`, { key });
+    const placed = await api<{ id: string }>('POST', '/v1/outcomes', { key, body: { config_id: cfg.body.id, input: 'summarize' } });
+    expect(placed.status).toBe(201);
+    await p.killAuction();
+    p.restartAuction();
+    const ended = await eventually(async () => {
+      const res = await api<{ status: string }>('GET', `/v1/outcomes/${placed.body.id}`, { key });
+      return res.body.status === 'completed' ? res.body : undefined;
+    }, 30_000, 'the resumed auction to complete the outcome');
+    expect(ended).toMatchObject({ engine: { id: hesitant } });
+  }, 60_000);
+
   it('answers another buyer’s outcome, and a draft configuration, as the API promises', async () => {
     const other = await api<{ api_key: { secret: string } }>('POST', '/v1/buyers', { key: p.operatorKey, body: { name: 'Other' } });
     const placed = await api<{ id: string }>('POST', '/v1/outcomes', { key, body: { config_id: configId, input: 'x' } });

@@ -13,6 +13,7 @@ export const outcomeView = (o: LiveOutcome) => ({
   engine: o.engineId === null ? null : { id: o.engineId, name: o.engineName },
   price: o.clearingPriceMicros === null ? null : formatUsd(o.clearingPriceMicros),
   latency_ms: o.endedAt === null ? null : Date.parse(o.endedAt) - Date.parse(o.request.at),
+  late: o.late,
   metadata: o.request.metadata,
   created_at: o.request.at,
   awarded_at: o.awardedAt,
@@ -39,6 +40,8 @@ export function publicEvent(version: number, e: OutcomeEvent): OutcomeStreamEven
       return { version, event: 'escalated', data: { trigger: e.data.trigger, details: e.data.details }, at };
     case 'OutcomeFailed':
       return { version, event: 'failed', data: { reason: e.data.reason }, at };
+    case 'OutcomeMarkedLate':
+      return { version, event: 'late', data: {}, at };
     default: {
       const unhandled: never = e;
       return unhandled;

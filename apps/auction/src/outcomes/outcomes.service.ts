@@ -49,8 +49,23 @@ export type LiveOutcome = Exclude<OutcomeState, { status: 'empty' }>;
 
 type Config = ConfigView & { readonly pricing_summary: { readonly typical_price: { readonly min: string; readonly max: string } } | null };
 
-const project = async (tx: PoolClient, _e: readonly OutcomeEvent[], after: OutcomeState): Promise<void> => {
+/** The outcome's read model and its durable timers, in the transaction of its events. */
+const projectWith = (resumeAfterMs: number) => async (tx: PoolClient, _e: readonly OutcomeEvent[], after: OutcomeState): Promise<void> => {
   if (after.status === 'empty') return;
+  const { outcomeId, delivery, at } = after.request;
+  const requestedAt = Date.parse(at);
+  if (after.status === 'auctioning') {
+    await tx.query(`INSERT INTO auction.timers (outcome_id, kind, due_at) VALUES ($1, 'auction', $2) ON CONFLICT DO NOTHING`, [outcomeId, new Date(requestedAt + resumeAfterMs)]);
+  } else {
+    await tx.query(`DELETE FROM auction.timers WHERE outcome_id = $1 AND kind = 'auction'`, [outcomeId]);
+  }
+  if (after.status === 'running' && after.awardedAt) {
+    await tx.query(`INSERT INTO auction.timers (outcome_id, kind, due_at) VALUES ($1, 'max_latency', $2) ON CONFLICT DO NOTHING`, [outcomeId, new Date(Date.parse(after.awardedAt) + delivery.maxLatencySeconds * 1000)]);
+  }
+  if ((after.status === 'auctioning' || after.status === 'running') && delivery.deadlineSeconds !== null && !after.late) {
+    await tx.query(`INSERT INTO auction.timers (outcome_id, kind, due_at) VALUES ($1, 'deadline', $2) ON CONFLICT DO NOTHING`, [outcomeId, new Date(requestedAt + delivery.deadlineSeconds * 1000)]);
+  }
+  if (after.status !== 'auctioning' && after.status !== 'running') await tx.query(`DELETE FROM auction.timers WHERE outcome_id = $1`, [outcomeId]);
   await tx.query(
     `INSERT INTO auction.outcomes (outcome_id, buyer_id, status, engine_id, version, state, updated_at) VALUES ($1, $2, $3, $4, 1, $5, now())
      ON CONFLICT (outcome_id) DO UPDATE SET status = EXCLUDED.status, engine_id = EXCLUDED.engine_id, version = auction.outcomes.version + 1, state = EXCLUDED.state, updated_at = now()`,
@@ -69,6 +84,8 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   private readonly ceilings: CeilingController;
   private readonly success: SuccessModel = new PriorSuccessModel();
   private execution?: Subscription;
+  private timers?: NodeJS.Timeout;
+  private readonly project: ReturnType<typeof projectWith>;
   private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
@@ -77,6 +94,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     @Inject(AUCTION_CONFIG) private readonly config: AuctionConfig,
   ) {
     this.ceilings = new FixedCeilingController(config.costGoalCeilingPercent);
+    this.project = projectWith(config.resumeAfterMs);
   }
 
   /** Engines' execution reports, shared by the copies of this service through a queue group. */
@@ -91,10 +109,52 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
         this.track(this.inOrder(outcomeId!, () => this.onReport(engineId!, outcomeId!, kind as ExecutionKind, payload)));
       },
     });
+    this.timers = setInterval(() => this.track(this.fireDueTimers()), 250);
+  }
+
+  /**
+   * Claims due timers with a 30-second lease (committed at once: no transaction stays open while
+   * the timer's work talks to engines), fires them, and deletes them. A copy that dies mid-work
+   * leaves the lease to expire, and another copy fires the timer again.
+   */
+  private async fireDueTimers(): Promise<void> {
+    const { rows } = await this.rt.pool.query<{ outcome_id: string; kind: 'auction' | 'max_latency' | 'deadline' }>(
+      `UPDATE auction.timers t SET due_at = now() + interval '30 seconds'
+        FROM (SELECT outcome_id, kind FROM auction.timers WHERE due_at <= now() ORDER BY due_at LIMIT 50 FOR UPDATE SKIP LOCKED) due
+        WHERE t.outcome_id = due.outcome_id AND t.kind = due.kind
+        RETURNING t.outcome_id, t.kind`,
+    );
+    await Promise.all(
+      rows.map(async ({ outcome_id: outcomeId, kind }) => {
+        await this.fire(outcomeId, kind);
+        await this.rt.pool.query(`DELETE FROM auction.timers WHERE outcome_id = $1 AND kind = $2 AND due_at > now()`, [outcomeId, kind]);
+      }),
+    );
+  }
+
+  private async fire(outcomeId: string, kind: 'auction' | 'max_latency' | 'deadline'): Promise<void> {
+    const { state } = await this.aggregates.load(outcomes, outcomeId);
+    if (state.status === 'empty') return;
+    const now = new Date();
+    if (kind === 'auction' && state.status === 'auctioning') {
+      // The copy that ran this auction is gone: run it again (a reservation is kept once per outcome).
+      const config = await this.request<Config>(CATALOG_COMMANDS.getConfig, { buyer_id: state.request.buyerId, config_id: state.request.configId });
+      return this.auction(outcomeId, config, state.request.input, state.declinedBy);
+    }
+    const hard = kind === 'max_latency' || state.request.delivery.deadlineType === 'hard';
+    if (state.status !== 'running' && !(kind === 'deadline' && state.status === 'auctioning')) return;
+    if (!hard) {
+      await this.apply(outcomeId, { type: 'MarkLate', now }, 'timer');
+      return;
+    }
+    const trigger = kind === 'max_latency' ? 'timeout' : 'deadline';
+    await this.apply(outcomeId, { type: 'Escalate', now, trigger, details: kind === 'max_latency' ? `no result within ${state.request.delivery.maxLatencySeconds} s` : 'the hard deadline passed' }, 'timer');
+    if (state.status === 'running') await this.releaseFor(state);
   }
 
   async onModuleDestroy(): Promise<void> {
     this.execution?.unsubscribe();
+    clearInterval(this.timers);
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -103,7 +163,9 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     const config = await this.request<Config>(CATALOG_COMMANDS.getConfig, { buyer_id: buyerId, config_id: configId }).catch(passOn);
     if (config.status !== 'launched') throw new OutcomeRefused('RULE_VIOLATION', `configuration ${configId} is ${config.status}`, [{ field: 'config_id', reason: `is ${config.status}; only a launched configuration takes requests` }]);
     const outcomeId = newId('out');
-    const request = { outcomeId, buyerId, configId, configVersion: config.version, outcomeType: config.outcome_type, input, metadata, by: actor };
+    const d = config.delivery_constraints;
+    const delivery = { maxLatencySeconds: d.max_latency_seconds, deadlineSeconds: d.deadline_seconds, deadlineType: d.deadline_type };
+    const request = { outcomeId, buyerId, configId, configVersion: config.version, outcomeType: config.outcome_type, input, metadata, delivery, by: actor };
     const state = await this.apply(outcomeId, { type: 'RequestOutcome', now: new Date(), request }, actor);
     this.track(this.auction(outcomeId, config, input, []));
     return state;
@@ -242,15 +304,18 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     try {
       const state = await this.apply(outcomeId, { type: 'Report', now: new Date(), engineId, seq, kind, payload }, engineId);
       // Nothing is owed for an escalated or failed outcome (partial billing comes with settlement).
-      if (kind === 'escalated' || kind === 'failed') {
-        const config = await this.request<Config>(CATALOG_COMMANDS.getConfig, { buyer_id: state.request.buyerId, config_id: state.request.configId });
-        if (config.budget) await this.release(`${config.id}.${periodKey(config.budget.period as BudgetPeriod, new Date(state.awardedAt ?? state.request.at))}`, outcomeId);
-      }
+      if (kind === 'escalated' || kind === 'failed') await this.releaseFor(state);
     } catch (err) {
       if (err instanceof OutcomeRefused && err.code === 'OUT_OF_ORDER') throw err;
       if (err instanceof OutcomeRefused) this.rt.logger.warn({ engineId, outcomeId, kind }, `refused an execution report: ${err.message}`);
       else this.rt.logger.error({ engineId, outcomeId, kind, err: String(err) }, 'could not record an execution report');
     }
+  }
+
+  /** Gives back what was reserved for an outcome that owes nothing. */
+  private async releaseFor(state: LiveOutcome): Promise<void> {
+    const config = await this.request<Config>(CATALOG_COMMANDS.getConfig, { buyer_id: state.request.buyerId, config_id: state.request.configId });
+    if (config.budget) await this.release(`${config.id}.${periodKey(config.budget.period as BudgetPeriod, new Date(state.awardedAt ?? state.request.at))}`, state.request.outcomeId);
   }
 
   private async release(budgetId: string, outcomeId: string): Promise<void> {
@@ -267,7 +332,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async apply(outcomeId: string, command: OutcomeCommand, actor: string): Promise<LiveOutcome> {
-    const { state } = await this.aggregates.execute(outcomes, outcomeId, (s) => decideOutcome(command, s), { actor, project, retries: 20 });
+    const { state } = await this.aggregates.execute(outcomes, outcomeId, (s) => decideOutcome(command, s), { actor, project: this.project, retries: 20 });
     if (state.status === 'empty') throw new OutcomeRefused('NOT_FOUND', `outcome ${outcomeId} does not exist`);
     return state;
   }

@@ -6,7 +6,7 @@ const now = new Date('2026-11-22T10:00:00Z');
 const request: OutcomeCommand = {
   type: 'RequestOutcome',
   now,
-  request: { outcomeId: 'out_1', buyerId: 'buy_1', configId: 'cfg_1', configVersion: 3, outcomeType: 'cs.resolve', input: { text: 'where is my order?' }, metadata: {}, by: 'key_1' },
+  request: { outcomeId: 'out_1', buyerId: 'buy_1', configId: 'cfg_1', configVersion: 3, outcomeType: 'cs.resolve', input: { text: 'where is my order?' }, metadata: {}, delivery: { maxLatencySeconds: 60, deadlineSeconds: null, deadlineType: 'soft' }, by: 'key_1' },
 };
 const award: OutcomeCommand = { type: 'Award', now, award: { engineId: 'eng_a', engineName: 'a', clearingPriceMicros: 420_000 } };
 const after = (...commands: OutcomeCommand[]) => commands.reduce<OutcomeEvent[]>((h, c) => [...h, ...spec.given(h).when(c).events()], []);
@@ -36,6 +36,13 @@ describe('outcome', () => {
     const h = after(request, { type: 'Escalate', now, trigger: 'no_bid', details: 'no eligible engine bid' });
     expect(spec.given(h).state).toMatchObject({ status: 'escalated' });
     spec.given(h).when(award).then([]);
+  });
+
+  it('notes a passed soft deadline once, and only while the outcome is open', () => {
+    const h = after(request, award, { type: 'MarkLate', now }, { type: 'MarkLate', now });
+    expect(h.map((e) => e.type).filter((t) => t === 'OutcomeMarkedLate')).toHaveLength(1);
+    expect(spec.given(h).state).toMatchObject({ late: true, status: 'running' });
+    spec.given(after(request, award, report('eng_a', 'failed'))).when({ type: 'MarkLate', now }).then([]);
   });
 
   it('remembers engines that declined the award', () => {

@@ -12,6 +12,8 @@ export interface OutcomeRequestedData {
   readonly outcomeType: string;
   readonly input: unknown;
   readonly metadata: Readonly<Record<string, string>>;
+  /** The configuration's delivery constraints when requested: durable timers follow them. */
+  readonly delivery: { readonly maxLatencySeconds: number; readonly deadlineSeconds: number | null; readonly deadlineType: 'hard' | 'soft' };
   readonly at: string;
   readonly by: string;
 }
@@ -39,7 +41,9 @@ export type OutcomeEvent =
       readonly type: 'OutcomeEscalated';
       readonly data: { readonly outcomeId: string; readonly engineId: string | null; readonly trigger: string; readonly details: string; readonly handoff: unknown; readonly at: string };
     }
-  | { readonly type: 'OutcomeFailed'; readonly data: { readonly outcomeId: string; readonly engineId: string | null; readonly reason: string; readonly at: string } };
+  | { readonly type: 'OutcomeFailed'; readonly data: { readonly outcomeId: string; readonly engineId: string | null; readonly reason: string; readonly at: string } }
+  /** A soft deadline passed: the work goes on, the lateness is noted. */
+  | { readonly type: 'OutcomeMarkedLate'; readonly data: { readonly outcomeId: string; readonly at: string } };
 
 export type OutcomeState =
   | { readonly status: 'empty' }
@@ -84,6 +88,8 @@ export function evolveOutcome(state: OutcomeState, event: OutcomeEvent): Outcome
   switch (event.type) {
     case 'AuctionClosed':
       return state;
+    case 'OutcomeMarkedLate':
+      return { ...state, late: true };
     case 'ExecutionReported':
       return { ...state, lastSeq: event.data.seq };
     case 'AwardDeclined':
@@ -121,7 +127,8 @@ export type OutcomeCommand =
       readonly payload: Record<string, unknown>;
     }
   /** The marketplace ends it: no eligible bid, budget spent, a hard deadline. */
-  | { readonly type: 'Escalate'; readonly now: Date; readonly trigger: string; readonly details: string };
+  | { readonly type: 'Escalate'; readonly now: Date; readonly trigger: string; readonly details: string }
+  | { readonly type: 'MarkLate'; readonly now: Date };
 
 export function decideOutcome(command: OutcomeCommand, state: OutcomeState): OutcomeEvent[] {
   const at = command.now.toISOString();
@@ -141,6 +148,8 @@ export function decideOutcome(command: OutcomeCommand, state: OutcomeState): Out
     case 'Escalate':
       if (state.status !== 'auctioning' && state.status !== 'running') return [];
       return [{ type: 'OutcomeEscalated', data: { outcomeId, engineId: state.engineId, trigger: command.trigger, details: command.details, handoff: null, at } }];
+    case 'MarkLate':
+      return state.late || (state.status !== 'auctioning' && state.status !== 'running') ? [] : [{ type: 'OutcomeMarkedLate', data: { outcomeId, at } }];
     case 'Report': {
       if (state.engineId === command.engineId && command.seq <= state.lastSeq) return [];
       if (!acceptsReportFrom(state, command.engineId)) throw new OutcomeRefused('FORBIDDEN', `engine ${command.engineId} is not running outcome ${outcomeId}`);
