@@ -36,6 +36,16 @@ describe('Aggregates.execute', () => {
     expect((await t.store.pool.query('SELECT total FROM counters WHERE id = $1', ['b'])).rows).toEqual([{ total: 1 }]);
   });
 
+  it('decides from a cached state, and a writer that bypassed the cache makes it reload, losing nothing', async () => {
+    const cache = new Map();
+    await aggregates.execute(counter, 'd', () => [{ type: 'Counted' as const, data: { by: 1 } }], { actor: 'spec', cache });
+    expect(cache.get('d')).toEqual({ state: 1, version: 1n });
+    await aggregates.execute(counter, 'd', () => [{ type: 'Counted' as const, data: { by: 1 } }], { actor: 'spec' });
+    const r = await aggregates.execute(counter, 'd', (n) => [{ type: 'Counted' as const, data: { by: n } }], { actor: 'spec', cache });
+    expect(r.state).toBe(4);
+    expect((await aggregates.load(counter, 'd')).state).toBe(4);
+  });
+
   it('appends nothing when the decider decides nothing', async () => {
     const r = await aggregates.execute(counter, 'c', () => [], { actor: 'spec' });
     expect(r).toEqual({ state: 0, events: [], version: 0n });

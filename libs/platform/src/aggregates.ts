@@ -24,6 +24,11 @@ export interface ExecuteOptions<S, E> {
   readonly project?: (tx: PoolClient, events: readonly E[], after: S) => Promise<void>;
   /** How often a concurrent writer may make us decide again (default 5). */
   readonly retries?: number;
+  /**
+   * States this process keeps between commands, so a long stream is not read again for each one.
+   * Safe with other writers: the append names the cached version, and a conflict drops the entry.
+   */
+  readonly cache?: Map<string, Loaded<S>>;
 }
 
 export interface Executed<S, E> {
@@ -53,7 +58,7 @@ export class Aggregates {
   ): Promise<Executed<S, E>> {
     const stream = `${kind.category}-${id}`;
     for (let attempt = 0; ; attempt++) {
-      const { state, version } = await this.load(kind, id);
+      const { state, version } = opts.cache?.get(id) ?? (await this.load(kind, id));
       const events = decide(state);
       if (events.length === 0) return { state, events, version };
       const after = events.reduce(kind.evolve, state);
@@ -62,6 +67,7 @@ export class Aggregates {
       try {
         if (!opts.project) {
           const res = await this.store.append(stream, events, expected, { metadata });
+          opts.cache?.set(id, { state: after, version: res.nextExpectedVersion });
           return { state: after, events, version: res.nextExpectedVersion };
         }
         const project = opts.project;
@@ -70,8 +76,10 @@ export class Aggregates {
           await project(tx, events, after);
           return appended;
         });
+        opts.cache?.set(id, { state: after, version: res.nextExpectedVersion });
         return { state: after, events, version: res.nextExpectedVersion };
       } catch (err) {
+        opts.cache?.delete(id);
         if (err instanceof WrongExpectedVersionError && attempt < (opts.retries ?? 5)) continue;
         throw err;
       }

@@ -213,7 +213,9 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     const budget = config.budget!;
     const budgetId = `${config.id}.${periodKey(budget.period as BudgetPeriod, now())}`;
     try {
-      await this.aggregates.execute(budgets, budgetId, (s) => decideBudget({ type: 'Reserve', outcomeId, amountMicros: clearingPriceMicros, limitMicros: parseUsd(budget.amount), now: now() }, s), { actor: 'auction', retries: 50 });
+      await this.onBudget(budgetId, () =>
+        this.aggregates.execute(budgets, budgetId, (s) => decideBudget({ type: 'Reserve', outcomeId, amountMicros: clearingPriceMicros, limitMicros: parseUsd(budget.amount), now: now() }, s), { actor: 'auction', retries: 50, cache: this.budgetStates }),
+      );
     } catch (err) {
       if (!(err instanceof BudgetRefused)) throw err;
       await this.apply(outcomeId, { type: 'Escalate', now: now(), trigger: 'budget_exhausted', details: err.message }, 'auction');
@@ -319,7 +321,22 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async release(budgetId: string, outcomeId: string): Promise<void> {
-    await this.aggregates.execute(budgets, budgetId, (s) => decideBudget({ type: 'Release', outcomeId, now: new Date() }, s), { actor: 'auction', retries: 50 });
+    await this.onBudget(budgetId, () => this.aggregates.execute(budgets, budgetId, (s) => decideBudget({ type: 'Release', outcomeId, now: new Date() }, s), { actor: 'auction', retries: 50, cache: this.budgetStates }));
+  }
+
+  /**
+   * One budget's changes, one at a time in this process: concurrent auctions on a hot budget would
+   * otherwise all read it, all but one lose the optimistic race, and read it again. Copies of the
+   * service still race each other; the expected version keeps that safe.
+   */
+  private readonly budgetQueues = new Map<string, Promise<unknown>>();
+  private readonly budgetStates = new Map<string, { state: BudgetState; version: bigint }>();
+
+  private onBudget<T>(budgetId: string, work: () => Promise<T>): Promise<T> {
+    const next = (this.budgetQueues.get(budgetId) ?? Promise.resolve()).then(work, work);
+    this.budgetQueues.set(budgetId, next);
+    void next.finally(() => this.budgetQueues.get(budgetId) === next && this.budgetQueues.delete(budgetId)).catch(() => undefined);
+    return next;
   }
 
   private async runningCounts(engineIds: readonly string[]): Promise<Map<string, number>> {

@@ -1,0 +1,123 @@
+/**
+ * `npm run bench -- auction [--quick] [--seconds=60] [--concurrency=64]`
+ *
+ * Outcome requests per second from HTTP to award, with 10 engines answering every bid request,
+ * against the platform as `npm start` runs it (migrations, catalog, engine gateway, auction and
+ * API gateway as processes on a fresh database and NATS namespace). Latency is measured from the
+ * POST to the moment the winning engine receives its award. After the run, every budget is
+ * checked: spent plus reserved must not exceed its limit (`overspend_micros`).
+ */
+import { randomBytes } from 'node:crypto';
+import { connectBus } from '@outcomes/bus';
+import { runEngine } from '@outcomes/engine-kit';
+import { createTestDatabase, eventually, migrateDatabase, serviceProcesses, testNatsUrl, uniqueName } from '@outcomes/testing';
+import { createServer } from 'node:net';
+import { opt, quick } from './lib';
+
+const seconds = opt('seconds', quick ? 10 : 60);
+const concurrency = opt('concurrency', 64);
+const ENGINES = 10;
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+async function main(): Promise<void> {
+  const db = await createTestDatabase('outcomes_bench');
+  migrateDatabase(db.url);
+  const namespace = uniqueName('b');
+  const processes = serviceProcesses(db.url, namespace);
+  const operatorKey = `op_${randomBytes(16).toString('hex')}`;
+  const port = await freePort();
+  const env = { OUTCOMES_OPERATOR_KEY: operatorKey, OUTCOMES_SECRETS_KEY: `k1:${randomBytes(32).toString('base64')}`, LOG_LEVEL: 'error' };
+  processes.start('catalog', env);
+  processes.start('engine-gateway', env);
+  processes.start('auction', env);
+  processes.start('api-gateway', { ...env, PORT: String(port), RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_BURST: '100000' });
+  const base = `http://127.0.0.1:${port}`;
+  const call = async <T>(method: string, path: string, key: string, body?: unknown): Promise<{ status: number; body: T }> => {
+    const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    return { status: res.status, body: (await res.json()) as T };
+  };
+  await eventually(async () => ((await call('GET', '/v1/engines', operatorKey).catch(() => ({ status: 0 }))).status === 200 ? true : undefined), 60_000, 'the platform');
+  await eventually(async () => ((await call('GET', '/v1/catalog/types', operatorKey).catch(() => ({ status: 0 }))).status === 200 ? true : undefined), 60_000, 'the catalog');
+
+  const bus = await connectBus({ servers: testNatsUrl(), name: 'bench-engines', namespace });
+  const awardedAt = new Map<string, number>();
+  for (let i = 0; i < ENGINES; i++) {
+    const { body } = await call<{ id: string }>('POST', '/v1/engines', operatorKey, {
+      name: `bench-${i}`,
+      vendor: 'bench',
+      model: { name: 'm', version: '1' },
+      harness: { name: 'h', version: '1' },
+      outcome_types: ['cs.resolve'],
+      max_concurrent_outcomes: 100_000,
+      transport: { type: 'nats' },
+    });
+    runEngine(bus, body.id, {
+      bid: () => ({ priceMicros: 200_000 + i * 10_000 }),
+      award: (run) => {
+        awardedAt.set(run.award.outcome_id, performance.now());
+        return true;
+      },
+    });
+  }
+  const buyer = await call<{ api_key: { secret: string } }>('POST', '/v1/buyers', operatorKey, { name: 'bench' });
+  const key = buyer.body.api_key.secret;
+  const cfg = await call<{ id: string }>('POST', '/v1/configs', key, { name: 'bench', outcome_type: 'cs.resolve', bid_strategy: { type: 'bid_cap', bid_cap: '0.75' }, budget: { amount: '1000000.00', period: 'total' } });
+  await call('POST', `/v1/configs/${cfg.body.id}/launch`, key);
+
+  const postedAt = new Map<string, number>();
+  let errors = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const t0 = performance.now();
+      const res = await call<{ id: string }>('POST', '/v1/outcomes', key, { config_id: cfg.body.id, input: 'bench' }).catch(() => undefined);
+      if (res?.status === 201) postedAt.set(res.body.id, t0);
+      else errors++;
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsed = (performance.now() - started) / 1000;
+  await new Promise((r) => setTimeout(r, 3000));
+
+  const latencies = [...postedAt].flatMap(([id, t0]) => (awardedAt.has(id) ? [awardedAt.get(id)! - t0] : [])).sort((a, b) => a - b);
+  const pool = db.pool({ max: 1 });
+  const { rows } = await pool.query<{ overspend: string }>(
+    `WITH r AS (SELECT stream_id, sum(CASE type WHEN 'BudgetReserved' THEN (data->>'amountMicros')::bigint ELSE 0 END) AS reserved,
+                     sum(CASE type WHEN 'BudgetReleased' THEN (data->>'releasedMicros')::bigint WHEN 'BudgetCharged' THEN (data->>'releasedMicros')::bigint ELSE 0 END) AS released
+                FROM es.events WHERE stream_id LIKE 'budget-%' GROUP BY stream_id)
+     SELECT coalesce(sum(greatest(0, reserved - released - 1000000000000)), 0) AS overspend FROM r`,
+  );
+  const results = {
+    auctions_per_s: Math.round(latencies.length / elapsed),
+    requests_per_s: Math.round(postedAt.size / elapsed),
+    awarded: latencies.length,
+    requested: postedAt.size,
+    errors,
+    p50_ms: Number(percentile(latencies, 50).toFixed(1)),
+    p99_ms: Number(percentile(latencies, 99).toFixed(1)),
+    overspend_micros: Number(rows[0]!.overspend),
+  };
+  console.log(`auction: ${seconds}s, ${concurrency} concurrent clients, ${ENGINES} engines`);
+  console.table(results);
+  console.log(JSON.stringify({ bench: 'auction', seconds, concurrency, engines: ENGINES, targets: { auctions_per_s: 1000, p99_ms: 50, overspend_micros: 0 }, results }));
+  await bus.close();
+  await processes.stopAll();
+  await db.drop();
+  process.exit(0);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
