@@ -223,7 +223,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     }
     const answer = await this.award(outcomeId, config, input, winner, clearingPriceMicros);
     if (answer.acknowledged) {
-      await this.apply(outcomeId, { type: 'Award', now: now(), award: { engineId: winner.engineId, engineName: winner.engineName, clearingPriceMicros } }, 'auction');
+      await this.apply(outcomeId, { type: 'Award', now: now(), award: { engineId: winner.engineId, engineName: winner.engineName, clearingPriceMicros, budgetId } }, 'auction');
       return;
     }
     await this.release(budgetId, outcomeId);
@@ -316,8 +316,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
 
   /** Gives back what was reserved for an outcome that owes nothing. */
   private async releaseFor(state: LiveOutcome): Promise<void> {
-    const config = await this.request<Config>(CATALOG_COMMANDS.getConfig, { buyer_id: state.request.buyerId, config_id: state.request.configId });
-    if (config.budget) await this.release(`${config.id}.${periodKey(config.budget.period as BudgetPeriod, new Date(state.awardedAt ?? state.request.at))}`, state.request.outcomeId);
+    if (state.budgetId !== null) await this.release(state.budgetId, state.request.outcomeId);
   }
 
   private async release(budgetId: string, outcomeId: string): Promise<void> {

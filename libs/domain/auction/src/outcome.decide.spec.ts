@@ -8,7 +8,7 @@ const request: OutcomeCommand = {
   now,
   request: { outcomeId: 'out_1', buyerId: 'buy_1', configId: 'cfg_1', configVersion: 3, outcomeType: 'cs.resolve', input: { text: 'where is my order?' }, metadata: {}, delivery: { maxLatencySeconds: 60, deadlineSeconds: null, deadlineType: 'soft' }, by: 'key_1' },
 };
-const award: OutcomeCommand = { type: 'Award', now, award: { engineId: 'eng_a', engineName: 'a', clearingPriceMicros: 420_000 } };
+const award: OutcomeCommand = { type: 'Award', now, award: { engineId: 'eng_a', engineName: 'a', clearingPriceMicros: 420_000, budgetId: 'cfg_1.2026-11' } };
 const after = (...commands: OutcomeCommand[]) => commands.reduce<OutcomeEvent[]>((h, c) => [...h, ...spec.given(h).when(c).events()], []);
 const report = (engineId: string, kind: 'message' | 'completed' | 'failed', payload: Record<string, unknown> = {}, seq = 1): OutcomeCommand => ({ type: 'Report', now, engineId, seq, kind, payload });
 

@@ -31,7 +31,11 @@ export type OutcomeEvent =
       };
     }
   | { readonly type: 'AwardDeclined'; readonly data: { readonly outcomeId: string; readonly engineId: string; readonly reason: string; readonly at: string } }
-  | { readonly type: 'OutcomeAwarded'; readonly data: { readonly outcomeId: string; readonly engineId: string; readonly engineName: string; readonly clearingPriceMicros: number; readonly at: string } }
+  | {
+      readonly type: 'OutcomeAwarded';
+      /** `budgetId`: the budget period the clearing price is reserved in, released or settled later. */
+      readonly data: { readonly outcomeId: string; readonly engineId: string; readonly engineName: string; readonly clearingPriceMicros: number; readonly budgetId: string; readonly at: string };
+    }
   | {
       readonly type: 'ExecutionReported';
       readonly data: { readonly outcomeId: string; readonly engineId: string; readonly seq: number; readonly kind: 'message' | 'tool_call' | 'checkpoint'; readonly payload: unknown; readonly at: string };
@@ -53,6 +57,7 @@ export type OutcomeState =
       readonly engineId: string | null;
       readonly engineName: string | null;
       readonly clearingPriceMicros: number | null;
+      readonly budgetId: string | null;
       /** Engines that declined an award: a re-run of the auction leaves them out. */
       readonly declinedBy: readonly string[];
       readonly awardedAt: string | null;
@@ -82,7 +87,7 @@ export function acceptsReportFrom(state: OutcomeState, engineId: string): boolea
 
 export function evolveOutcome(state: OutcomeState, event: OutcomeEvent): OutcomeState {
   if (event.type === 'OutcomeRequested') {
-    return { status: 'auctioning', request: event.data, engineId: null, engineName: null, clearingPriceMicros: null, declinedBy: [], awardedAt: null, endedAt: null, late: false, lastSeq: 0 };
+    return { status: 'auctioning', request: event.data, engineId: null, engineName: null, clearingPriceMicros: null, budgetId: null, declinedBy: [], awardedAt: null, endedAt: null, late: false, lastSeq: 0 };
   }
   if (state.status === 'empty') return state;
   switch (event.type) {
@@ -95,7 +100,7 @@ export function evolveOutcome(state: OutcomeState, event: OutcomeEvent): Outcome
     case 'AwardDeclined':
       return { ...state, declinedBy: [...state.declinedBy, event.data.engineId] };
     case 'OutcomeAwarded':
-      return { ...state, status: 'running', engineId: event.data.engineId, engineName: event.data.engineName, clearingPriceMicros: event.data.clearingPriceMicros, awardedAt: event.data.at };
+      return { ...state, status: 'running', engineId: event.data.engineId, engineName: event.data.engineName, clearingPriceMicros: event.data.clearingPriceMicros, budgetId: event.data.budgetId, awardedAt: event.data.at };
     case 'OutcomeCompleted':
       return { ...state, status: 'completed', endedAt: event.data.at, lastSeq: state.lastSeq + 1 };
     case 'OutcomeEscalated':
