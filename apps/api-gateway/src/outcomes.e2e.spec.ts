@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import { connectBus, type Bus } from '@outcomes/bus';
 import { runEngine, type EngineBehaviour, type RunningEngine } from '@outcomes/engine-kit';
 import { eventually, testNatsUrl } from '@outcomes/testing';
@@ -65,11 +67,10 @@ describe('outcomes', () => {
       bid: () => ({ priceMicros: 300_000 }),
       award: (run) => {
         award = run.award;
-        setTimeout(() => {
-          run.message('Your order ships tomorrow.');
-          run.checkpoint(50, 'looking up the order');
-          void run.complete({ answer: 'ships tomorrow' }, [{ name: 'transcript.txt', sha256: 'a'.repeat(64) }]);
-        }, 20);
+        // Reports sent before the award is even acknowledged: the auction must hold them until it records the award.
+        run.message('Your order ships tomorrow.');
+        run.checkpoint(50, 'looking up the order');
+        void run.complete({ answer: 'ships tomorrow' }, [{ name: 'transcript.txt', sha256: 'a'.repeat(64) }]);
         return true;
       },
     });
@@ -159,10 +160,10 @@ describe('outcomes', () => {
 
   it('loses no outcome when the auction service is killed mid-auction', async () => {
     const hesitant = await register('hesitant-engine', ['legal.summarize']);
-    let bids = 0;
-    // The first bid request is never answered in time; the auction process dies while it waits.
+    let killed = false;
+    // Bid requests before the kill are not answered in time: the auction process dies while it waits.
     engine(hesitant, {
-      bid: () => (++bids === 1 ? new Promise((r) => setTimeout(() => r({ priceMicros: 1_000_000 }), 5000)) : { priceMicros: 1_000_000 }),
+      bid: () => (killed ? { priceMicros: 1_000_000 } : new Promise((r) => setTimeout(() => r({ priceMicros: 1_000_000 }), 5000))),
       award: (run) => {
         setTimeout(() => void run.complete({ summary: 'ok' }), 10);
         return true;
@@ -176,13 +177,63 @@ describe('outcomes', () => {
     const placed = await api<{ id: string }>('POST', '/v1/outcomes', { key, body: { config_id: cfg.body.id, input: 'summarize' } });
     expect(placed.status).toBe(201);
     await p.killAuction();
+    killed = true;
     p.restartAuction();
     const ended = await eventually(async () => {
       const res = await api<{ status: string }>('GET', `/v1/outcomes/${placed.body.id}`, { key });
       return res.body.status === 'completed' ? res.body : undefined;
-    }, 30_000, 'the resumed auction to complete the outcome');
+    }, 30_000, 'the resumed auction to complete the outcome').catch(async (err: unknown) => {
+      const pool = p.db.pool({ max: 1 });
+      const { rows } = await pool.query(`SELECT type, data FROM es.events WHERE stream_id = $1 ORDER BY version`, [`outcome-${placed.body.id}`]);
+      throw new Error(`${String(err)}; events: ${JSON.stringify(rows)}`);
+    });
     expect(ended).toMatchObject({ engine: { id: hesitant } });
   }, 60_000);
+
+  it('delivers an escalation to the buyer’s webhook, signed, with the hand-off package', async () => {
+    const received: Array<{ headers: Record<string, string | string[] | undefined>; body: string }> = [];
+    const server: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        // The first delivery fails: the platform retries.
+        res.statusCode = received.length === 1 ? 503 : 200;
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/escalations`;
+    try {
+      const cfg = await api<{ id: string }>('POST', '/v1/configs', {
+        key,
+        body: {
+          name: 'Escalating',
+          outcome_type: 'medical.triage',
+          escalation_policy: { enabled: true, triggers: [{ type: 'timeout', seconds: 60 }], handoff: { destination: { type: 'webhook', url, credentials: { signing_secret: 'whsec_test' } } } },
+          bid_strategy: { type: 'highest_volume' },
+          budget: { amount: '10.00', period: 'daily' },
+        },
+      });
+      expect(cfg.status).toBe(201);
+      await api('POST', `/v1/configs/${cfg.body.id}/launch`, { key });
+      const placed = await api<{ id: string }>('POST', '/v1/outcomes', { key, body: { config_id: cfg.body.id, input: 'chest pain' } });
+      await eventually(() => (received.length >= 2 ? true : undefined), 15_000, 'the retried hand-off');
+      const last = received[1]!;
+      const pkg = JSON.parse(last.body) as Record<string, unknown>;
+      expect(pkg).toMatchObject({ outcome_id: placed.body.id, escalation_reason: { trigger: 'no_bid' }, context: { input: 'chest pain' } });
+      const [t, v1] = String(last.headers['outcomes-signature']).split(',').map((x) => x.split('=')[1]!);
+      expect(v1).toBe(createHmac('sha256', 'whsec_test').update(`${t}.${last.body}`).digest('hex'));
+      expect(last.headers['idempotency-key']).toBe(received[0]!.headers['idempotency-key']);
+      const pool = p.db.pool({ max: 1 });
+      await eventually(async () => {
+        const { rows } = await pool.query<{ attempts: number }>(`SELECT (data->>'attempts')::int AS attempts FROM es.events WHERE stream_id = $1 AND type = 'HandoffDelivered'`, [`outcome-${placed.body.id}`]);
+        return rows[0]?.attempts === 2 ? true : undefined;
+      }, 10_000, 'the delivery to be recorded');
+    } finally {
+      server.close();
+    }
+  }, 30_000);
 
   it('answers another buyer’s outcome, and a draft configuration, as the API promises', async () => {
     const other = await api<{ api_key: { secret: string } }>('POST', '/v1/buyers', { key: p.operatorKey, body: { name: 'Other' } });

@@ -26,6 +26,8 @@ export const CATALOG_COMMANDS = {
   archiveConfig: 'cmd.catalog.archiveConfig',
   getConfig: 'cmd.catalog.getConfig',
   listConfigs: 'cmd.catalog.listConfigs',
+  /** Internal: where an escalation goes, credentials opened. Never exposed over HTTP. */
+  handoffTarget: 'cmd.catalog.handoffTarget',
 } as const;
 
 const ID = (prefix: string) => new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`);
@@ -164,3 +166,14 @@ export interface AuthenticatedKey {
   readonly key_id: string;
   readonly scope: 'full' | 'conversions';
 }
+
+/** What `handoffTarget` answers: the configured hand-off with its credentials opened, or null. */
+export type HandoffTarget = {
+  readonly destination:
+    | { readonly type: 'webhook'; readonly url: string; readonly credentials: Readonly<Record<string, string>> | null }
+    | { readonly type: 'queue'; readonly queue_name: string; readonly connection: string | null }
+    | { readonly type: 'email'; readonly address: string; readonly template: string | null };
+  readonly include_summary: boolean;
+  readonly include_transcript: boolean;
+  readonly include_context: boolean;
+} | null;

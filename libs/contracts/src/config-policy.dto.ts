@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { IsUsd, isPositiveUsd } from './money';
-import { ForVariant, IsStringRecord, isHttpUrl, isNonEmptyString, isStringArray } from './validators';
+import { ForVariant, IsStringRecord, isNonEmptyString, isStringArray, isWebhookUrl } from './validators';
 
 const TRIGGERS = ['confidence_threshold', 'max_attempts', 'timeout', 'explicit_request', 'policy_violation', 'out_of_scope'] as const;
 const ENGINE_PATTERN = /^[a-z0-9*][a-z0-9._*-]*$/;
@@ -44,7 +44,7 @@ export class DestinationDto {
   type!: 'webhook' | 'queue' | 'email';
 
   @ApiPropertyOptional({ description: 'webhook' })
-  @ForVariant('type', ['webhook'], (v) => isHttpUrl(v) && String(v).startsWith('https:'), 'an https URL')
+  @ForVariant('type', ['webhook'], isWebhookUrl, 'an https URL (http only to localhost)')
   url?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: 'webhook: signing secret or headers, encrypted at rest, never returned' })

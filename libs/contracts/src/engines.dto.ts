@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
-import { ForVariant, IsStringRecord, isHttpUrl } from './validators';
+import { ForVariant, IsStringRecord, isWebhookUrl } from './validators';
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 const TYPE_KEY = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){1,2}$/;
@@ -17,7 +17,7 @@ export class EngineTransportDto {
   type!: 'nats' | 'webhook';
 
   @ApiPropertyOptional({ example: 'https://engine.example.com/outcomes' })
-  @ForVariant('type', ['webhook'], (v) => isHttpUrl(v) && String(v).startsWith('https:'), 'an https URL')
+  @ForVariant('type', ['webhook'], isWebhookUrl, 'an https URL (http only to localhost)')
   endpoint_url?: string;
 
   @ApiPropertyOptional({ enum: ['api_key', 'bearer', 'basic'] })

@@ -76,3 +76,10 @@ export const isHttpUrl = (v: unknown): boolean => {
 export const isNonEmptyString = (max: number) => (v: unknown): boolean => typeof v === 'string' && v.trim().length > 0 && v.length <= max;
 export const isStringArray = (maxItems: number, maxLength: number) => (v: unknown): boolean =>
   Array.isArray(v) && v.length <= maxItems && v.every((x) => typeof x === 'string' && x.length > 0 && x.length <= maxLength);
+
+/** https, or plain http to this machine only (a local receiver while developing). */
+export const isWebhookUrl = (v: unknown): boolean => {
+  if (!isHttpUrl(v)) return false;
+  const u = new URL(String(v));
+  return u.protocol === 'https:' || ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+};

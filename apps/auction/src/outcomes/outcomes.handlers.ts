@@ -42,6 +42,10 @@ export function publicEvent(version: number, e: OutcomeEvent): OutcomeStreamEven
       return { version, event: 'failed', data: { reason: e.data.reason }, at };
     case 'OutcomeMarkedLate':
       return { version, event: 'late', data: {}, at };
+    case 'HandoffDelivered':
+      return { version, event: 'handoff_delivered', data: { destination: e.data.destination, attempts: e.data.attempts }, at };
+    case 'HandoffFailed':
+      return { version, event: 'handoff_failed', data: { destination: e.data.destination, attempts: e.data.attempts, reason: e.data.reason }, at };
     default: {
       const unhandled: never = e;
       return unhandled;

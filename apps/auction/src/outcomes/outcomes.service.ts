@@ -14,6 +14,7 @@ import {
   type ConfigView,
   type EligibleEngine,
   type ExecutionKind,
+  type HandoffTarget,
   type LossNotice,
 } from '@outcomes/contracts';
 import {
@@ -41,6 +42,7 @@ import type { Subscription } from '@nats-io/nats-core';
 import type { PoolClient } from 'pg';
 import type { AuctionConfig } from '../config';
 import { AGGREGATES, AUCTION_CONFIG, RUNTIME } from '../tokens';
+import { deliver } from '../handoff/handoff';
 import { FixedCeilingController, PriorSuccessModel, type CeilingController, type SuccessModel } from './pricing';
 
 export const outcomes: AggregateKind<OutcomeState, OutcomeEvent> = { category: 'outcome', initialState: initialOutcomeState, evolve: evolveOutcome };
@@ -285,7 +287,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   private inOrder(outcomeId: string, work: () => Promise<void>): Promise<void> {
     const next = (this.chains.get(outcomeId) ?? Promise.resolve()).then(work, work);
     this.chains.set(outcomeId, next);
-    void next.finally(() => this.chains.get(outcomeId) === next && this.chains.delete(outcomeId));
+    void next.finally(() => this.chains.get(outcomeId) === next && this.chains.delete(outcomeId)).catch(() => undefined);
     return next;
   }
 
@@ -295,8 +297,8 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
       try {
         return await this.report(engineId, outcomeId, kind, seq, payload);
       } catch (err) {
-        // An earlier report is still on its way (to this copy or another): wait for it.
-        if (err instanceof OutcomeRefused && err.code === 'OUT_OF_ORDER' && attempt < 100) await new Promise((r) => setTimeout(r, 20));
+        // An earlier report, or the award itself, is still on its way: wait for it (up to about 10 s).
+        if (err instanceof OutcomeRefused && err.code === 'OUT_OF_ORDER' && attempt < 200) await new Promise((r) => setTimeout(r, Math.min(100, 10 + attempt * 5)));
         else throw err;
       }
     }
@@ -348,9 +350,31 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async apply(outcomeId: string, command: OutcomeCommand, actor: string): Promise<LiveOutcome> {
-    const { state } = await this.aggregates.execute(outcomes, outcomeId, (s) => decideOutcome(command, s), { actor, project: this.project, retries: 20 });
+    const { state, events } = await this.aggregates.execute(outcomes, outcomeId, (s) => decideOutcome(command, s), { actor, project: this.project, retries: 20 });
     if (state.status === 'empty') throw new OutcomeRefused('NOT_FOUND', `outcome ${outcomeId} does not exist`);
+    const escalated = events.find((e) => e.type === 'OutcomeEscalated');
+    if (escalated?.type === 'OutcomeEscalated') this.track(this.handOff(state, escalated.data));
     return state;
+  }
+
+  /** Every escalation goes to the buyer's configured hand-off destination, and the result is recorded. */
+  private async handOff(state: LiveOutcome, e: Extract<OutcomeEvent, { type: 'OutcomeEscalated' }>['data']): Promise<void> {
+    const target = await this.request<HandoffTarget>(CATALOG_COMMANDS.handoffTarget, { buyer_id: state.request.buyerId, config_id: state.request.configId });
+    if (target === null) return;
+    const engineSide = (e.handoff ?? {}) as Record<string, unknown>;
+    const delivery = await deliver(this.rt.bus, target, {
+      handoff_id: `hoff_${state.request.outcomeId.slice(4)}`,
+      outcome_id: state.request.outcomeId,
+      config_id: state.request.configId,
+      escalation_reason: { trigger: e.trigger, details: e.details },
+      summary: target.include_summary ? (engineSide['summary'] ?? null) : null,
+      transcript: target.include_transcript ? (engineSide['transcript'] ?? []) : null,
+      context: target.include_context ? { input: state.request.input, metadata: state.request.metadata } : null,
+      work_completed: { percentage: Number(engineSide['work_completed_percent'] ?? 0) },
+      priority: 'normal',
+      timestamp: e.at,
+    });
+    await this.apply(state.request.outcomeId, { type: 'RecordHandoff', now: new Date(), ...delivery }, 'auction');
   }
 
   private request<T>(command: string, payload: unknown): Promise<T> {
@@ -360,6 +384,6 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   private track(work: Promise<unknown>): void {
     const p = work.catch((err: unknown) => this.rt.logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'outcome work failed'));
     this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p));
+    void p.finally(() => this.inFlight.delete(p)).catch(() => undefined);
   }
 }

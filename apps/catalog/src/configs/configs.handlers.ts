@@ -10,6 +10,7 @@ import {
   ListConfigsCommand,
   ReviseConfigCommand,
   toConfigSections,
+  type HandoffTarget,
 } from '@outcomes/contracts';
 import type { ConfigSections, PricingSummary } from '@outcomes/domain-catalog';
 import { SEALER, type Sealer } from '../runtime.token';
@@ -79,6 +80,21 @@ export class ConfigsHandlers {
   @MessagePattern(CATALOG_COMMANDS.getConfig)
   async get(@Payload() cmd: GetConfigCommand): Promise<unknown> {
     return view(await this.configs.get(cmd.buyer_id, cmd.config_id));
+  }
+
+  @MessagePattern(CATALOG_COMMANDS.handoffTarget)
+  async handoffTarget(@Payload() cmd: GetConfigCommand): Promise<HandoffTarget> {
+    const { escalation } = (await this.configs.get(cmd.buyer_id, cmd.config_id)).body;
+    const h = escalation.handoff;
+    if (!escalation.enabled || h === null) return null;
+    const d = h.destination;
+    const destination =
+      d.type === 'webhook'
+        ? { type: d.type, url: d.url, credentials: d.credentials === null ? null : this.sealer.unseal(d.credentials) }
+        : d.type === 'queue'
+          ? { type: d.type, queue_name: d.queueName, connection: d.connection }
+          : { type: d.type, address: d.address, template: d.template };
+    return { destination, include_summary: h.includeSummary, include_transcript: h.includeTranscript, include_context: h.includeContext };
   }
 
   @MessagePattern(CATALOG_COMMANDS.listConfigs)

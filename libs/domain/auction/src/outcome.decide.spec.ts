@@ -19,6 +19,10 @@ describe('outcome', () => {
     expect(spec.given(h).state).toMatchObject({ status: 'completed', engineId: 'eng_a', clearingPriceMicros: 420_000 });
   });
 
+  it('holds back reports that arrive before the award is recorded', () => {
+    spec.given(after(request)).when(report('eng_a', 'message')).thenRejects({ code: 'OUT_OF_ORDER' });
+  });
+
   it('hears only the awarded engine, and nothing after the end', () => {
     const running = after(request, award);
     spec.given(running).when(report('eng_b', 'completed')).thenRejects({ code: 'FORBIDDEN' });

@@ -46,6 +46,9 @@ export type OutcomeEvent =
       readonly data: { readonly outcomeId: string; readonly engineId: string | null; readonly trigger: string; readonly details: string; readonly handoff: unknown; readonly at: string };
     }
   | { readonly type: 'OutcomeFailed'; readonly data: { readonly outcomeId: string; readonly engineId: string | null; readonly reason: string; readonly at: string } }
+  /** The escalation's package reached the buyer's destination, or could not. */
+  | { readonly type: 'HandoffDelivered'; readonly data: { readonly outcomeId: string; readonly destination: string; readonly attempts: number; readonly at: string } }
+  | { readonly type: 'HandoffFailed'; readonly data: { readonly outcomeId: string; readonly destination: string; readonly attempts: number; readonly reason: string; readonly at: string } }
   /** A soft deadline passed: the work goes on, the lateness is noted. */
   | { readonly type: 'OutcomeMarkedLate'; readonly data: { readonly outcomeId: string; readonly at: string } };
 
@@ -95,6 +98,9 @@ export function evolveOutcome(state: OutcomeState, event: OutcomeEvent): Outcome
       return state;
     case 'OutcomeMarkedLate':
       return { ...state, late: true };
+    case 'HandoffDelivered':
+    case 'HandoffFailed':
+      return state;
     case 'ExecutionReported':
       return { ...state, lastSeq: event.data.seq };
     case 'AwardDeclined':
@@ -133,7 +139,8 @@ export type OutcomeCommand =
     }
   /** The marketplace ends it: no eligible bid, budget spent, a hard deadline. */
   | { readonly type: 'Escalate'; readonly now: Date; readonly trigger: string; readonly details: string }
-  | { readonly type: 'MarkLate'; readonly now: Date };
+  | { readonly type: 'MarkLate'; readonly now: Date }
+  | { readonly type: 'RecordHandoff'; readonly now: Date; readonly destination: string; readonly attempts: number; readonly failure: string | null };
 
 export function decideOutcome(command: OutcomeCommand, state: OutcomeState): OutcomeEvent[] {
   const at = command.now.toISOString();
@@ -153,10 +160,17 @@ export function decideOutcome(command: OutcomeCommand, state: OutcomeState): Out
     case 'Escalate':
       if (state.status !== 'auctioning' && state.status !== 'running') return [];
       return [{ type: 'OutcomeEscalated', data: { outcomeId, engineId: state.engineId, trigger: command.trigger, details: command.details, handoff: null, at } }];
+    case 'RecordHandoff':
+      if (state.status !== 'escalated') throw new OutcomeRefused('RULE_VIOLATION', `outcome ${outcomeId} was not escalated`);
+      return command.failure === null
+        ? [{ type: 'HandoffDelivered', data: { outcomeId, destination: command.destination, attempts: command.attempts, at } }]
+        : [{ type: 'HandoffFailed', data: { outcomeId, destination: command.destination, attempts: command.attempts, reason: command.failure, at } }];
     case 'MarkLate':
       return state.late || (state.status !== 'auctioning' && state.status !== 'running') ? [] : [{ type: 'OutcomeMarkedLate', data: { outcomeId, at } }];
     case 'Report': {
       if (state.engineId === command.engineId && command.seq <= state.lastSeq) return [];
+      // The award is recorded after the engine acknowledges it, so its first reports can arrive first.
+      if (state.status === 'auctioning') throw new OutcomeRefused('OUT_OF_ORDER', `outcome ${outcomeId} is not awarded yet`);
       if (!acceptsReportFrom(state, command.engineId)) throw new OutcomeRefused('FORBIDDEN', `engine ${command.engineId} is not running outcome ${outcomeId}`);
       if (command.seq !== state.lastSeq + 1) throw new OutcomeRefused('OUT_OF_ORDER', `report ${command.seq} of outcome ${outcomeId} arrived before report ${state.lastSeq + 1}`);
       const { engineId, payload, seq } = command;

@@ -91,7 +91,9 @@ export function profileProblems(p: EngineProfile): FieldProblem[] {
   p.outcomeTypes.forEach((t, i) => TYPE_KEY.test(t) || problems.push({ field: `outcome_types[${i}]`, reason: 'is not an outcome type key' }));
   if (new Set(p.outcomeTypes).size !== p.outcomeTypes.length) problems.push({ field: 'outcome_types', reason: 'lists a type twice' });
   if (!Number.isInteger(p.maxConcurrent) || p.maxConcurrent < 1) problems.push({ field: 'max_concurrent_outcomes', reason: 'must be a whole number of at least 1' });
-  if (p.transport.type === 'webhook' && !p.transport.endpointUrl.startsWith('https://')) problems.push({ field: 'transport.endpoint_url', reason: 'must be an https URL' });
+  if (p.transport.type === 'webhook' && !/^(https:\/\/|http:\/\/(127\.0\.0\.1|localhost)[:/])/.test(p.transport.endpointUrl)) {
+    problems.push({ field: 'transport.endpoint_url', reason: 'must be an https URL (http only to localhost)' });
+  }
   return problems;
 }
 
