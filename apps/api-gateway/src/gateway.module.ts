@@ -13,6 +13,7 @@ import { CatalogController } from './routes/catalog.controller';
 import { ConfigsController } from './routes/configs.controller';
 import { EnginesController } from './routes/engines.controller';
 import { OutcomesController } from './routes/outcomes.controller';
+import { SessionsController } from './routes/sessions.controller';
 import { KeysController } from './routes/keys.controller';
 import { GATEWAY_CONFIG, GATEWAY_RUNTIME } from './tokens';
 
@@ -22,7 +23,7 @@ export class GatewayModule {
   static with(rt: ServiceRuntime, config: GatewayConfig): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [HealthController, BuyersController, KeysController, ConfigsController, CatalogController, EnginesController, OutcomesController],
+      controllers: [HealthController, BuyersController, KeysController, ConfigsController, CatalogController, EnginesController, OutcomesController, SessionsController],
       providers: [
         { provide: GATEWAY_RUNTIME, useValue: rt },
         { provide: GATEWAY_CONFIG, useValue: config },

@@ -128,6 +128,37 @@ describe('outcomes', () => {
     await expect(new OutcomesClient(configId, { apiKey: 'osk_wrong', baseUrl: p.baseUrl }).run('x').next()).rejects.toBeInstanceOf(OutcomesError);
   }, 30_000);
 
+  it('keeps every turn of a session with the engine that won the first, until it resolves', async () => {
+    const first = await register('chat-first', ['legal.review']);
+    const second = await register('chat-second', ['legal.review']);
+    const turns: Record<string, string[]> = { [first]: [], [second]: [] };
+    const chat = (id: string, price: number): EngineBehaviour => ({
+      bid: () => ({ priceMicros: price }),
+      award: (run) => {
+        turns[id]!.push(String(run.award.input));
+        const last = run.award.input === 'thanks, bye';
+        setTimeout(() => void run.complete({ reply: `re: ${String(run.award.input)}` }, [], { keepSessionOpen: !last }), 5);
+        return true;
+      },
+    });
+    engine(first, chat(first, 2_000_000));
+    engine(second, chat(second, 3_000_000));
+    const cfg = await api<{ id: string }>('POST', '/v1/configs', { key, body: { name: 'Chat', outcome_type: 'legal.review', bid_strategy: { type: 'highest_volume' }, budget: { amount: '100.00', period: 'daily' } } });
+    await api('POST', `/v1/configs/${cfg.body.id}/launch`, { key });
+
+    const session = new OutcomesClient(cfg.body.id, { apiKey: key, baseUrl: p.baseUrl }).session();
+    const replies: unknown[] = [];
+    for (const message of ['hello', 'what about clause 7?', 'thanks, bye']) {
+      for await (const e of session.run(message)) if (e.type === 'complete') replies.push(e.result);
+      expect(session.status).toBe(message === 'thanks, bye' ? 'resolved' : 'active');
+    }
+    expect(replies).toEqual([{ reply: 're: hello' }, { reply: 're: what about clause 7?' }, { reply: 're: thanks, bye' }]);
+    expect(turns).toEqual({ [first]: ['hello', 'what about clause 7?', 'thanks, bye'], [second]: [] });
+    const ended = await api(`POST`, `/v1/sessions/${session.id}/turns`, { key, body: { input: 'one more' } });
+    expect(ended.status).toBe(422);
+    expect((await api('GET', `/v1/sessions/${session.id}`, { key })).body).toMatchObject({ status: 'resolved', engine: { id: first }, turns: expect.any(Array) });
+  }, 30_000);
+
   it('refuses an execution report from an engine that did not win', async () => {
     const placed = await api<{ id: string }>('POST', '/v1/outcomes', { key, body: { config_id: configId, input: 'hello' } });
     const done = await settle(placed.body.id);

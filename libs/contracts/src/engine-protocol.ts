@@ -27,6 +27,8 @@ export type BidResponse = { readonly price: string } | { readonly decline: strin
 
 export interface Award {
   readonly outcome_id: string;
+  /** Set on every turn of a multi-turn session: the same engine gets each one. */
+  readonly session_id: string | null;
   readonly outcome_type: string;
   readonly clearing_price: string;
   readonly input: unknown;
@@ -54,7 +56,12 @@ export interface ExecutionPayloads {
   readonly message: { readonly role: 'assistant'; readonly content: string };
   readonly tool_call: { readonly name: string; readonly arguments: unknown };
   readonly checkpoint: { readonly progress_percent: number; readonly phase: string; readonly estimated_completion_seconds: number | null };
-  readonly completed: { readonly result: unknown; readonly artifacts: ReadonlyArray<{ readonly name: string; readonly sha256: string; readonly uri?: string }> };
+  readonly completed: {
+    readonly result: unknown;
+    readonly artifacts: ReadonlyArray<{ readonly name: string; readonly sha256: string; readonly uri?: string }>;
+    /** A session turn answered with the conversation still going on. */
+    readonly session_open?: boolean;
+  };
   readonly escalated: { readonly trigger: string; readonly details: string; readonly summary: string; readonly transcript: unknown; readonly work_completed_percent: number };
   readonly failed: { readonly reason: string };
 }

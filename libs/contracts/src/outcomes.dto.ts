@@ -18,8 +18,24 @@ export class CreateOutcomeDto {
   metadata?: Record<string, string>;
 }
 
+export class CreateSessionDto {
+  @ApiProperty({ description: 'A launched configuration of yours' })
+  @IsString()
+  @Length(1, 64)
+  config_id!: string;
+}
+
+export class CreateTurnDto {
+  @ApiProperty({ description: 'The next message of the conversation', oneOf: [{ type: 'string' }, { type: 'object' }] })
+  @IsDefined()
+  input!: unknown;
+}
+
 export const AUCTION_COMMANDS = {
   place: 'cmd.auction.placeOutcome',
+  startSession: 'cmd.auction.startSession',
+  takeTurn: 'cmd.auction.takeTurn',
+  getSession: 'cmd.auction.getSession',
   get: 'cmd.auction.getOutcome',
   events: 'cmd.auction.outcomeEvents',
 } as const;
@@ -49,4 +65,22 @@ export interface OutcomeStreamEvent {
   readonly event: string;
   readonly data: unknown;
   readonly at: string;
+}
+
+export class StartSessionCommand {
+  @Matches(/^buy_[0-9A-HJKMNP-TV-Z]{26}$/) buyer_id!: string;
+  @IsString() @Length(1, 64) actor!: string;
+  @IsString() @Length(1, 64) config_id!: string;
+}
+
+export class TakeTurnCommand {
+  @Matches(/^buy_[0-9A-HJKMNP-TV-Z]{26}$/) buyer_id!: string;
+  @IsString() @Length(1, 64) actor!: string;
+  @IsString() @Length(1, 64) session_id!: string;
+  @IsDefined() input!: unknown;
+}
+
+export class GetSessionCommand {
+  @Matches(/^buy_[0-9A-HJKMNP-TV-Z]{26}$/) buyer_id!: string;
+  @IsString() @Length(1, 64) session_id!: string;
 }

@@ -25,8 +25,9 @@ export class Execution {
     this.send('checkpoint', { progress_percent: progressPercent, phase, estimated_completion_seconds: estimatedCompletionSeconds });
   }
 
-  complete(result: unknown, artifacts: ExecutionPayloads['completed']['artifacts'] = []): Promise<void> {
-    return this.finish('completed', { result, artifacts });
+  /** `keepSessionOpen`: in a multi-turn session, this turn is answered but the conversation goes on. */
+  complete(result: unknown, artifacts: ExecutionPayloads['completed']['artifacts'] = [], options: { readonly keepSessionOpen?: boolean } = {}): Promise<void> {
+    return this.finish('completed', { result, artifacts, ...(options.keepSessionOpen ? { session_open: true } : {}) });
   }
 
   escalate(e: ExecutionPayloads['escalated']): Promise<void> {

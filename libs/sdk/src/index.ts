@@ -95,6 +95,11 @@ export class OutcomesClient {
     throw new OutcomesError(0, 'stream_lost', `lost the event stream of ${outcomeId} five times; follow(${JSON.stringify(outcomeId)}) resumes it`);
   }
 
+  /** A multi-turn conversation: every turn after the first goes to the engine that won the first. */
+  session(): Session {
+    return new Session(this.configId, (method, path, body) => this.call(method, path, body), (id) => this.follow(id));
+  }
+
   /** Reports what you observed after the fact: success or failure, and optionally the outcome's value. */
   async reportConversion(report: ConversionReport): Promise<void> {
     if (!report.outcomeId && !report.sessionId) throw new OutcomesError(0, 'validation_failed', 'reportConversion needs an outcomeId or a sessionId', [{ field: 'outcomeId', reason: 'or sessionId is required' }]);
@@ -115,7 +120,7 @@ export class OutcomesClient {
     }
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await this.fetch(`${this.baseUrl}${path}`, {
       method,
       headers: { authorization: `Bearer ${this.options.apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -128,6 +133,41 @@ export class OutcomesClient {
   private async error(res: Response): Promise<OutcomesError> {
     const body = (await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string; fields?: Array<{ field: string; reason: string }> } } | undefined;
     return new OutcomesError(res.status, body?.error?.code ?? 'http_error', body?.error?.message ?? `HTTP ${res.status}`, body?.error?.fields ?? []);
+  }
+}
+
+export type SessionStatus = 'new' | 'active' | 'resolved' | 'escalated' | 'failed';
+
+export class Session {
+  private sessionId: string | null = null;
+  private current: SessionStatus = 'new';
+
+  constructor(
+    private readonly configId: string,
+    private readonly call: <T>(method: string, path: string, body?: unknown) => Promise<T>,
+    private readonly follow: (outcomeId: string) => AsyncGenerator<OutcomeEvent, void, undefined>,
+  ) {}
+
+  /** Null until the first turn starts the session. */
+  get id(): string | null {
+    return this.sessionId;
+  }
+
+  /** `active` while the engine keeps the conversation open; `resolved`, `escalated` or `failed` once it ends. */
+  get status(): SessionStatus {
+    return this.current;
+  }
+
+  async *run(message: unknown): AsyncGenerator<OutcomeEvent, void, undefined> {
+    if (this.sessionId === null) {
+      const started = await this.call<{ id: string; status: SessionStatus }>('POST', '/v1/sessions', { config_id: this.configId });
+      this.sessionId = started.id;
+      this.current = started.status;
+    }
+    const turn = await this.call<{ id: string }>('POST', `/v1/sessions/${encodeURIComponent(this.sessionId)}/turns`, { input: message });
+    yield* this.follow(turn.id);
+    // The turn's end and the session's are recorded together; read where the session stands now.
+    this.current = (await this.call<{ status: SessionStatus }>('GET', `/v1/sessions/${encodeURIComponent(this.sessionId)}`)).status;
   }
 }
 

@@ -1,8 +1,18 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { AUCTION_COMMANDS, formatUsd, GetOutcomeCommand, OutcomeEventsCommand, PlaceOutcomeCommand, type OutcomeStreamEvent } from '@outcomes/contracts';
+import {
+  AUCTION_COMMANDS,
+  formatUsd,
+  GetOutcomeCommand,
+  GetSessionCommand,
+  OutcomeEventsCommand,
+  PlaceOutcomeCommand,
+  StartSessionCommand,
+  TakeTurnCommand,
+  type OutcomeStreamEvent,
+} from '@outcomes/contracts';
 import type { OutcomeEvent } from '@outcomes/domain-auction';
-import { OutcomesService, type LiveOutcome } from './outcomes.service';
+import { OutcomesService, type LiveOutcome, type LiveSession } from './outcomes.service';
 
 export const outcomeView = (o: LiveOutcome) => ({
   id: o.request.outcomeId,
@@ -14,10 +24,23 @@ export const outcomeView = (o: LiveOutcome) => ({
   price: o.clearingPriceMicros === null ? null : formatUsd(o.clearingPriceMicros),
   latency_ms: o.endedAt === null ? null : Date.parse(o.endedAt) - Date.parse(o.request.at),
   late: o.late,
+  session_id: o.request.sessionId ?? null,
   metadata: o.request.metadata,
   created_at: o.request.at,
   awarded_at: o.awardedAt,
   ended_at: o.endedAt,
+});
+
+export const sessionView = (s: LiveSession) => ({
+  id: s.sessionId,
+  object: 'session' as const,
+  status: s.status,
+  config_id: s.configId,
+  engine: s.engineId === null ? null : { id: s.engineId, name: s.engineName },
+  turns: s.turns,
+  turn_running: s.openTurn,
+  started_at: s.startedAt,
+  ended_at: s.endedAt,
 });
 
 /** What the buyer sees of each step: no other engine's bid, no internal ids beyond the engine's. */
@@ -66,6 +89,21 @@ export class OutcomesHandlers {
   async events(@Payload() cmd: OutcomeEventsCommand): Promise<{ events: OutcomeStreamEvent[]; ended: boolean }> {
     const { events, ended } = await this.outcomes.events(cmd.buyer_id, cmd.outcome_id, cmd.after_version, cmd.limit ?? 200);
     return { events: events.map((e) => publicEvent(e.version, e.event)), ended };
+  }
+
+  @MessagePattern(AUCTION_COMMANDS.startSession)
+  async startSession(@Payload() cmd: StartSessionCommand): Promise<unknown> {
+    return sessionView(await this.outcomes.startSession(cmd.buyer_id, cmd.actor, cmd.config_id));
+  }
+
+  @MessagePattern(AUCTION_COMMANDS.takeTurn)
+  async takeTurn(@Payload() cmd: TakeTurnCommand): Promise<unknown> {
+    return outcomeView(await this.outcomes.takeTurn(cmd.buyer_id, cmd.actor, cmd.session_id, cmd.input));
+  }
+
+  @MessagePattern(AUCTION_COMMANDS.getSession)
+  async getSession(@Payload() cmd: GetSessionCommand): Promise<unknown> {
+    return sessionView(await this.outcomes.getSession(cmd.buyer_id, cmd.session_id));
   }
 
   @MessagePattern(AUCTION_COMMANDS.get)

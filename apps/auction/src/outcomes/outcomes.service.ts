@@ -20,6 +20,13 @@ import {
 import {
   BudgetRefused,
   decideBudget,
+  decideSession,
+  evolveSession,
+  initialSessionState,
+  SessionRefused,
+  type SessionCommand,
+  type SessionEvent,
+  type SessionState,
   decideOutcome,
   evolveBudget,
   evolveOutcome,
@@ -47,7 +54,9 @@ import { FixedCeilingController, PriorSuccessModel, type CeilingController, type
 
 export const outcomes: AggregateKind<OutcomeState, OutcomeEvent> = { category: 'outcome', initialState: initialOutcomeState, evolve: evolveOutcome };
 export const budgets: AggregateKind<BudgetState, BudgetEvent> = { category: 'budget', initialState: initialBudgetState, evolve: evolveBudget };
+export const sessions: AggregateKind<SessionState, SessionEvent> = { category: 'session', initialState: initialSessionState, evolve: evolveSession };
 export type LiveOutcome = Exclude<OutcomeState, { status: 'empty' }>;
+export type LiveSession = Exclude<SessionState, { status: 'empty' }>;
 
 type Config = ConfigView & { readonly pricing_summary: { readonly typical_price: { readonly min: string; readonly max: string } } | null };
 
@@ -161,15 +170,47 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Records the request and answers at once; the auction runs on. */
-  async place(buyerId: string, actor: string, configId: string, input: unknown, metadata: Record<string, string>): Promise<LiveOutcome> {
+  async place(buyerId: string, actor: string, configId: string, input: unknown, metadata: Record<string, string>, turn?: { sessionId: string; outcomeId: string }): Promise<LiveOutcome> {
     const config = await this.request<Config>(CATALOG_COMMANDS.getConfig, { buyer_id: buyerId, config_id: configId }).catch(passOn);
     if (config.status !== 'launched') throw new OutcomeRefused('RULE_VIOLATION', `configuration ${configId} is ${config.status}`, [{ field: 'config_id', reason: `is ${config.status}; only a launched configuration takes requests` }]);
-    const outcomeId = newId('out');
+    const outcomeId = turn?.outcomeId ?? newId('out');
     const d = config.delivery_constraints;
     const delivery = { maxLatencySeconds: d.max_latency_seconds, deadlineSeconds: d.deadline_seconds, deadlineType: d.deadline_type };
-    const request = { outcomeId, buyerId, configId, configVersion: config.version, outcomeType: config.outcome_type, input, metadata, delivery, by: actor };
+    const request = { outcomeId, buyerId, configId, configVersion: config.version, outcomeType: config.outcome_type, input, metadata, delivery, by: actor, ...(turn ? { sessionId: turn.sessionId } : {}) };
     const state = await this.apply(outcomeId, { type: 'RequestOutcome', now: new Date(), request }, actor);
     this.track(this.auction(outcomeId, config, input, []));
+    return state;
+  }
+
+  async startSession(buyerId: string, actor: string, configId: string): Promise<LiveSession> {
+    const config = await this.request<Config>(CATALOG_COMMANDS.getConfig, { buyer_id: buyerId, config_id: configId }).catch(passOn);
+    if (config.status !== 'launched') throw new SessionRefused('RULE_VIOLATION', `configuration ${configId} is ${config.status}`, [{ field: 'config_id', reason: `is ${config.status}; only a launched configuration takes requests` }]);
+    const sessionId = newId('sess');
+    return this.onSession(sessionId, { type: 'StartSession', sessionId, buyerId, configId, by: actor, now: new Date() }, actor);
+  }
+
+  /** The next turn: an outcome that goes to the session's engine once the first turn bound one. */
+  async takeTurn(buyerId: string, actor: string, sessionId: string, input: unknown): Promise<LiveOutcome> {
+    const outcomeId = newId('out');
+    const session = await this.onSession(sessionId, { type: 'StartTurn', buyerId, outcomeId, now: new Date() }, actor);
+    try {
+      return await this.place(buyerId, actor, session.configId, input, {}, { sessionId, outcomeId });
+    } catch (err) {
+      // The turn never started: the session takes the next one.
+      await this.onSession(sessionId, { type: 'EndTurn', outcomeId, ended: 'completed', keepOpen: true, now: new Date() }, actor);
+      throw err;
+    }
+  }
+
+  async getSession(buyerId: string, sessionId: string): Promise<LiveSession> {
+    const { state } = await this.aggregates.load(sessions, sessionId);
+    if (state.status === 'empty' || state.buyerId !== buyerId) throw new SessionRefused('NOT_FOUND', `session ${sessionId} does not exist`);
+    return state;
+  }
+
+  private async onSession(sessionId: string, command: SessionCommand, actor: string): Promise<LiveSession> {
+    const { state } = await this.aggregates.execute(sessions, sessionId, (s) => decideSession(command, s), { actor, retries: 20 });
+    if (state.status === 'empty') throw new SessionRefused('NOT_FOUND', `session ${sessionId} does not exist`);
     return state;
   }
 
@@ -191,9 +232,11 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     const prefs = config.execution_preferences;
     const engines = await this.request<EligibleEngine[]>(ENGINE_COMMANDS.eligible, { outcome_type: config.outcome_type, capabilities: prefs.capability_requirements });
     const busy = await this.runningCounts(engines.map((e) => e.id));
+    const bound = await this.boundEngine(outcomeId);
     const invited = engines.filter(
       (e) =>
         e.transport === 'nats' &&
+        (bound === null || e.id === bound) &&
         !excluded.includes(e.id) &&
         (busy.get(e.id) ?? 0) < e.max_concurrent_outcomes &&
         engineAllowed({ allowedEngines: prefs.allowed_engines, blockedEngines: prefs.blocked_engines, requiredEngine: prefs.required_engine }, e.name),
@@ -234,6 +277,19 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     await this.apply(outcomeId, { type: 'Escalate', now: now(), trigger: 'max_attempts', details: 'every winner declined the award' }, 'auction');
   }
 
+  private async sessionOf(outcomeId: string): Promise<string | null> {
+    const { state } = await this.aggregates.load(outcomes, outcomeId);
+    return state.status === 'empty' ? null : (state.request.sessionId ?? null);
+  }
+
+  /** A turn after a session's first goes only to the engine the session is bound to. */
+  private async boundEngine(outcomeId: string): Promise<string | null> {
+    const { state } = await this.aggregates.load(outcomes, outcomeId);
+    if (state.status === 'empty' || !state.request.sessionId) return null;
+    const session = await this.aggregates.load(sessions, state.request.sessionId);
+    return session.state.status === 'empty' ? null : session.state.engineId;
+  }
+
   private async collectBids(outcomeId: string, config: Config, invited: readonly EligibleEngine[]): Promise<{ bids: Bid[]; late: Bid[] }> {
     const request: BidRequest = {
       outcome_id: outcomeId,
@@ -264,6 +320,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   private async award(outcomeId: string, config: Config, input: unknown, winner: Bid, clearingPriceMicros: number): Promise<AwardResponse> {
     const award = {
       outcome_id: outcomeId,
+      session_id: await this.sessionOf(outcomeId),
       outcome_type: config.outcome_type,
       clearing_price: formatUsd(clearingPriceMicros),
       input,
@@ -354,6 +411,16 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     if (state.status === 'empty') throw new OutcomeRefused('NOT_FOUND', `outcome ${outcomeId} does not exist`);
     const escalated = events.find((e) => e.type === 'OutcomeEscalated');
     if (escalated?.type === 'OutcomeEscalated') this.track(this.handOff(state, escalated.data));
+    const sessionId = state.request.sessionId;
+    if (sessionId) {
+      const now = new Date();
+      for (const e of events) {
+        if (e.type === 'OutcomeAwarded') await this.onSession(sessionId, { type: 'Bind', engineId: e.data.engineId, engineName: e.data.engineName, now }, 'auction');
+        if (e.type === 'OutcomeCompleted') await this.onSession(sessionId, { type: 'EndTurn', outcomeId, ended: 'completed', keepOpen: e.data.sessionOpen, now }, 'auction');
+        if (e.type === 'OutcomeEscalated') await this.onSession(sessionId, { type: 'EndTurn', outcomeId, ended: 'escalated', keepOpen: false, now }, 'auction');
+        if (e.type === 'OutcomeFailed') await this.onSession(sessionId, { type: 'EndTurn', outcomeId, ended: 'failed', keepOpen: false, now }, 'auction');
+      }
+    }
     return state;
   }
 

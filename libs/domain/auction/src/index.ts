@@ -1,3 +1,4 @@
 export * from './auction.rules';
 export * from './budget.decide';
 export * from './outcome.decide';
+export * from './session.decide';

@@ -12,6 +12,8 @@ export interface OutcomeRequestedData {
   readonly outcomeType: string;
   readonly input: unknown;
   readonly metadata: Readonly<Record<string, string>>;
+  /** The session this outcome is a turn of, if any. */
+  readonly sessionId?: string;
   /** The configuration's delivery constraints when requested: durable timers follow them. */
   readonly delivery: { readonly maxLatencySeconds: number; readonly deadlineSeconds: number | null; readonly deadlineType: 'hard' | 'soft' };
   readonly at: string;
@@ -40,7 +42,11 @@ export type OutcomeEvent =
       readonly type: 'ExecutionReported';
       readonly data: { readonly outcomeId: string; readonly engineId: string; readonly seq: number; readonly kind: 'message' | 'tool_call' | 'checkpoint'; readonly payload: unknown; readonly at: string };
     }
-  | { readonly type: 'OutcomeCompleted'; readonly data: { readonly outcomeId: string; readonly engineId: string; readonly result: unknown; readonly artifacts: unknown; readonly at: string } }
+  | {
+      readonly type: 'OutcomeCompleted';
+      /** `sessionOpen`: a session turn answered, with the conversation going on. */
+      readonly data: { readonly outcomeId: string; readonly engineId: string; readonly result: unknown; readonly artifacts: unknown; readonly sessionOpen: boolean; readonly at: string };
+    }
   | {
       readonly type: 'OutcomeEscalated';
       readonly data: { readonly outcomeId: string; readonly engineId: string | null; readonly trigger: string; readonly details: string; readonly handoff: unknown; readonly at: string };
@@ -176,7 +182,7 @@ export function decideOutcome(command: OutcomeCommand, state: OutcomeState): Out
       const { engineId, payload, seq } = command;
       switch (command.kind) {
         case 'completed':
-          return [{ type: 'OutcomeCompleted', data: { outcomeId, engineId, result: payload['result'] ?? null, artifacts: payload['artifacts'] ?? [], at } }];
+          return [{ type: 'OutcomeCompleted', data: { outcomeId, engineId, result: payload['result'] ?? null, artifacts: payload['artifacts'] ?? [], sessionOpen: payload['session_open'] === true, at } }];
         case 'escalated':
           return [{ type: 'OutcomeEscalated', data: { outcomeId, engineId, trigger: String(payload['trigger'] ?? 'engine'), details: String(payload['details'] ?? ''), handoff: payload, at } }];
         case 'failed':
