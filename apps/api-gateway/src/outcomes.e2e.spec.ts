@@ -189,7 +189,7 @@ describe('outcomes', () => {
     engine(silent, { bid: () => ({ priceMicros: 1_000_000 }), award: () => true });
     const cfg = await api<{ id: string }>('POST', '/v1/configs', {
       key,
-      body: { name: 'Quick reviews', outcome_type: 'code.review', delivery_constraints: { max_latency_seconds: 1 }, bid_strategy: { type: 'highest_volume' }, budget: { amount: '10.00', period: 'daily' } },
+      body: { name: 'Quick reviews', outcome_type: 'code.review', delivery_constraints: { max_latency_seconds: 1, max_attempts: 1 }, bid_strategy: { type: 'highest_volume' }, budget: { amount: '10.00', period: 'daily' } },
     });
     await api('POST', `/v1/configs/${cfg.body.id}/launch`, { key });
     const placed = await api<{ id: string }>('POST', '/v1/outcomes', { key, body: { config_id: cfg.body.id, input: 'review PR #1' } });
@@ -198,8 +198,38 @@ describe('outcomes', () => {
     const pool = p.db.pool({ max: 1 });
     const { rows } = await pool.query<{ trigger: string }>(`SELECT data->>'trigger' AS trigger FROM es.events WHERE stream_id = $1 AND type = 'OutcomeEscalated'`, [`outcome-${placed.body.id}`]);
     expect(rows).toEqual([{ trigger: 'timeout' }]);
-    const released = await pool.query(`SELECT 1 FROM es.events WHERE type = 'BudgetReleased' AND data->>'outcomeId' = $1`, [placed.body.id]);
+    const released = await pool.query(`SELECT 1 FROM es.events WHERE type = 'BudgetReleased' AND data->>'outcomeId' = $1`, [`${placed.body.id}:0`]);
     expect(released.rowCount).toBe(1);
+  }, 30_000);
+
+  it('auctions an outcome again without the engine that ran past the max latency, while attempts remain', async () => {
+    const stalls = await register('stalling-fixer', ['code.fix']);
+    const finishes = await register('finishing-fixer', ['code.fix']);
+    engine(stalls, { bid: () => ({ priceMicros: 2_000_000 }), award: () => true });
+    engine(finishes, {
+      bid: () => ({ priceMicros: 3_000_000 }),
+      award: (run) => {
+        setTimeout(() => void run.complete({ patch: 'fixed' }), 10);
+        return true;
+      },
+    });
+    const cfg = await api<{ id: string }>('POST', '/v1/configs', {
+      key,
+      body: { name: 'Fixes', outcome_type: 'code.fix', delivery_constraints: { max_latency_seconds: 1, max_attempts: 2 }, bid_strategy: { type: 'highest_volume' }, budget: { amount: '10.00', period: 'daily' } },
+    });
+    await api('POST', `/v1/configs/${cfg.body.id}/launch`, { key });
+    const placed = await api<{ id: string }>('POST', '/v1/outcomes', { key, body: { config_id: cfg.body.id, input: 'fix bug 892' } });
+    const ended = await settle(placed.body.id);
+    expect(ended).toMatchObject({ status: 'completed', engine: { id: finishes }, price: '3.00' });
+    const pool = p.db.pool({ max: 1 });
+    const { rows } = await pool.query<{ type: string }>(`SELECT type FROM es.events WHERE stream_id = $1 ORDER BY version`, [`outcome-${placed.body.id}`]);
+    expect(rows.map((r) => r.type)).toEqual(['OutcomeRequested', 'AuctionClosed', 'OutcomeAwarded', 'ExecutionTimedOut', 'AuctionClosed', 'OutcomeAwarded', 'OutcomeCompleted']);
+    const budget = await pool.query<{ type: string; id: string }>(`SELECT type, data->>'outcomeId' AS id FROM es.events WHERE stream_id LIKE 'budget-%' AND data->>'outcomeId' LIKE $1 ORDER BY position`, [`${placed.body.id}:%`]);
+    expect(budget.rows).toEqual([
+      { type: 'BudgetReserved', id: `${placed.body.id}:0` },
+      { type: 'BudgetReleased', id: `${placed.body.id}:0` },
+      { type: 'BudgetReserved', id: `${placed.body.id}:1` },
+    ]);
   }, 30_000);
 
   it('loses no outcome when the auction service is killed mid-auction', async () => {

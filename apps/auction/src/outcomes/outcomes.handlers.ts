@@ -65,6 +65,8 @@ export function publicEvent(version: number, e: OutcomeEvent): OutcomeStreamEven
       return { version, event: 'failed', data: { reason: e.data.reason }, at };
     case 'OutcomeMarkedLate':
       return { version, event: 'late', data: {}, at };
+    case 'ExecutionTimedOut':
+      return { version, event: 'timed_out', data: { engine_id: e.data.engineId }, at };
     case 'HandoffDelivered':
       return { version, event: 'handoff_delivered', data: { destination: e.data.destination, attempts: e.data.attempts }, at };
     case 'HandoffFailed':

@@ -71,7 +71,11 @@ const projectWith = (resumeAfterMs: number) => async (tx: PoolClient, _e: readon
     await tx.query(`DELETE FROM auction.timers WHERE outcome_id = $1 AND kind = 'auction'`, [outcomeId]);
   }
   if (after.status === 'running' && after.awardedAt) {
-    await tx.query(`INSERT INTO auction.timers (outcome_id, kind, due_at) VALUES ($1, 'max_latency', $2) ON CONFLICT DO NOTHING`, [outcomeId, new Date(Date.parse(after.awardedAt) + delivery.maxLatencySeconds * 1000)]);
+    // Each award sets its own deadline (a re-auctioned outcome gets a fresh one).
+    await tx.query(`INSERT INTO auction.timers (outcome_id, kind, due_at) VALUES ($1, 'max_latency', $2) ON CONFLICT (outcome_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at`, [
+      outcomeId,
+      new Date(Date.parse(after.awardedAt) + delivery.maxLatencySeconds * 1000),
+    ]);
   }
   if ((after.status === 'auctioning' || after.status === 'running') && delivery.deadlineSeconds !== null && !after.late) {
     await tx.query(`INSERT INTO auction.timers (outcome_id, kind, due_at) VALUES ($1, 'deadline', $2) ON CONFLICT DO NOTHING`, [outcomeId, new Date(requestedAt + delivery.deadlineSeconds * 1000)]);
@@ -129,16 +133,17 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
    * leaves the lease to expire, and another copy fires the timer again.
    */
   private async fireDueTimers(): Promise<void> {
-    const { rows } = await this.rt.pool.query<{ outcome_id: string; kind: 'auction' | 'max_latency' | 'deadline' }>(
+    const { rows } = await this.rt.pool.query<{ outcome_id: string; kind: 'auction' | 'max_latency' | 'deadline'; due_at: Date }>(
       `UPDATE auction.timers t SET due_at = now() + interval '30 seconds'
         FROM (SELECT outcome_id, kind FROM auction.timers WHERE due_at <= now() ORDER BY due_at LIMIT 50 FOR UPDATE SKIP LOCKED) due
         WHERE t.outcome_id = due.outcome_id AND t.kind = due.kind
-        RETURNING t.outcome_id, t.kind`,
+        RETURNING t.outcome_id, t.kind, t.due_at`,
     );
     await Promise.all(
-      rows.map(async ({ outcome_id: outcomeId, kind }) => {
+      rows.map(async ({ outcome_id: outcomeId, kind, due_at: lease }) => {
         await this.fire(outcomeId, kind);
-        await this.rt.pool.query(`DELETE FROM auction.timers WHERE outcome_id = $1 AND kind = $2 AND due_at > now()`, [outcomeId, kind]);
+        // Only the leased row: the work may have set a new timer of the same kind (a new award's deadline).
+        await this.rt.pool.query(`DELETE FROM auction.timers WHERE outcome_id = $1 AND kind = $2 AND due_at = $3`, [outcomeId, kind, lease]);
       }),
     );
   }
@@ -152,14 +157,23 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
       const config = await this.request<Config>(CATALOG_COMMANDS.getConfig, { buyer_id: state.request.buyerId, config_id: state.request.configId });
       return this.auction(outcomeId, config, state.request.input, state.declinedBy);
     }
-    const hard = kind === 'max_latency' || state.request.delivery.deadlineType === 'hard';
+    if (kind === 'max_latency') {
+      if (state.status !== 'running') return;
+      const after = await this.apply(outcomeId, { type: 'TimeOut', now }, 'timer');
+      await this.releaseFor(state);
+      if (after.status === 'auctioning') {
+        const config = await this.request<Config>(CATALOG_COMMANDS.getConfig, { buyer_id: state.request.buyerId, config_id: state.request.configId });
+        await this.auction(outcomeId, config, state.request.input, after.declinedBy);
+      }
+      return;
+    }
+    const hard = state.request.delivery.deadlineType === 'hard';
     if (state.status !== 'running' && !(kind === 'deadline' && state.status === 'auctioning')) return;
     if (!hard) {
       await this.apply(outcomeId, { type: 'MarkLate', now }, 'timer');
       return;
     }
-    const trigger = kind === 'max_latency' ? 'timeout' : 'deadline';
-    await this.apply(outcomeId, { type: 'Escalate', now, trigger, details: kind === 'max_latency' ? `no result within ${state.request.delivery.maxLatencySeconds} s` : 'the hard deadline passed' }, 'timer');
+    await this.apply(outcomeId, { type: 'Escalate', now, trigger: 'deadline', details: 'the hard deadline passed' }, 'timer');
     if (state.status === 'running') await this.releaseFor(state);
   }
 
@@ -175,7 +189,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     if (config.status !== 'launched') throw new OutcomeRefused('RULE_VIOLATION', `configuration ${configId} is ${config.status}`, [{ field: 'config_id', reason: `is ${config.status}; only a launched configuration takes requests` }]);
     const outcomeId = turn?.outcomeId ?? newId('out');
     const d = config.delivery_constraints;
-    const delivery = { maxLatencySeconds: d.max_latency_seconds, deadlineSeconds: d.deadline_seconds, deadlineType: d.deadline_type };
+    const delivery = { maxLatencySeconds: d.max_latency_seconds, deadlineSeconds: d.deadline_seconds, deadlineType: d.deadline_type, maxAttempts: d.max_attempts };
     const request = { outcomeId, buyerId, configId, configVersion: config.version, outcomeType: config.outcome_type, input, metadata, delivery, by: actor, ...(turn ? { sessionId: turn.sessionId } : {}) };
     const state = await this.apply(outcomeId, { type: 'RequestOutcome', now: new Date(), request }, actor);
     this.track(this.auction(outcomeId, config, input, []));
@@ -257,9 +271,11 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     const { winner, clearingPriceMicros } = result;
     const budget = config.budget!;
     const budgetId = `${config.id}.${periodKey(budget.period as BudgetPeriod, now())}`;
+    // One reservation per attempt: an attempt that ended (declined, timed out) released its own.
+    const reservationId = `${outcomeId}:${excluded.length}`;
     try {
       await this.onBudget(budgetId, () =>
-        this.aggregates.execute(budgets, budgetId, (s) => decideBudget({ type: 'Reserve', outcomeId, amountMicros: clearingPriceMicros, limitMicros: parseUsd(budget.amount), now: now() }, s), { actor: 'auction', retries: 50, cache: this.budgetStates }),
+        this.aggregates.execute(budgets, budgetId, (s) => decideBudget({ type: 'Reserve', outcomeId: reservationId, amountMicros: clearingPriceMicros, limitMicros: parseUsd(budget.amount), now: now() }, s), { actor: 'auction', retries: 50, cache: this.budgetStates }),
       );
     } catch (err) {
       if (!(err instanceof BudgetRefused)) throw err;
@@ -268,10 +284,10 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     }
     const answer = await this.award(outcomeId, config, input, winner, clearingPriceMicros);
     if (answer.acknowledged) {
-      await this.apply(outcomeId, { type: 'Award', now: now(), award: { engineId: winner.engineId, engineName: winner.engineName, clearingPriceMicros, budgetId } }, 'auction');
+      await this.apply(outcomeId, { type: 'Award', now: now(), award: { engineId: winner.engineId, engineName: winner.engineName, clearingPriceMicros, budgetId, reservationId } }, 'auction');
       return;
     }
-    await this.release(budgetId, outcomeId);
+    await this.release(budgetId, reservationId);
     await this.apply(outcomeId, { type: 'DeclineAward', now: now(), engineId: winner.engineId, reason: answer.reason }, 'auction');
     if (excluded.length + 1 < config.delivery_constraints.max_attempts) return this.auction(outcomeId, config, input, [...excluded, winner.engineId]);
     await this.apply(outcomeId, { type: 'Escalate', now: now(), trigger: 'max_attempts', details: 'every winner declined the award' }, 'auction');
@@ -375,11 +391,11 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
 
   /** Gives back what was reserved for an outcome that owes nothing. */
   private async releaseFor(state: LiveOutcome): Promise<void> {
-    if (state.budgetId !== null) await this.release(state.budgetId, state.request.outcomeId);
+    if (state.budgetId !== null) await this.release(state.budgetId, state.reservationId ?? state.request.outcomeId);
   }
 
-  private async release(budgetId: string, outcomeId: string): Promise<void> {
-    await this.onBudget(budgetId, () => this.aggregates.execute(budgets, budgetId, (s) => decideBudget({ type: 'Release', outcomeId, now: new Date() }, s), { actor: 'auction', retries: 50, cache: this.budgetStates }));
+  private async release(budgetId: string, reservationId: string): Promise<void> {
+    await this.onBudget(budgetId, () => this.aggregates.execute(budgets, budgetId, (s) => decideBudget({ type: 'Release', outcomeId: reservationId, now: new Date() }, s), { actor: 'auction', retries: 50, cache: this.budgetStates }));
   }
 
   /**

@@ -6,7 +6,7 @@ const now = new Date('2026-11-22T10:00:00Z');
 const request: OutcomeCommand = {
   type: 'RequestOutcome',
   now,
-  request: { outcomeId: 'out_1', buyerId: 'buy_1', configId: 'cfg_1', configVersion: 3, outcomeType: 'cs.resolve', input: { text: 'where is my order?' }, metadata: {}, delivery: { maxLatencySeconds: 60, deadlineSeconds: null, deadlineType: 'soft' }, by: 'key_1' },
+  request: { outcomeId: 'out_1', buyerId: 'buy_1', configId: 'cfg_1', configVersion: 3, outcomeType: 'cs.resolve', input: { text: 'where is my order?' }, metadata: {}, delivery: { maxLatencySeconds: 60, deadlineSeconds: null, deadlineType: 'soft', maxAttempts: 2 }, by: 'key_1' },
 };
 const award: OutcomeCommand = { type: 'Award', now, award: { engineId: 'eng_a', engineName: 'a', clearingPriceMicros: 420_000, budgetId: 'cfg_1.2026-11' } };
 const after = (...commands: OutcomeCommand[]) => commands.reduce<OutcomeEvent[]>((h, c) => [...h, ...spec.given(h).when(c).events()], []);
@@ -47,6 +47,15 @@ describe('outcome', () => {
     expect(h.map((e) => e.type).filter((t) => t === 'OutcomeMarkedLate')).toHaveLength(1);
     expect(spec.given(h).state).toMatchObject({ late: true, status: 'running' });
     spec.given(after(request, award, report('eng_a', 'failed'))).when({ type: 'MarkLate', now }).then([]);
+  });
+
+  it('auctions a timed-out outcome again without that engine while attempts remain, then escalates', () => {
+    const timedOut = after(request, award, { type: 'TimeOut', now });
+    expect(timedOut.at(-1)!.type).toBe('ExecutionTimedOut');
+    expect(spec.given(timedOut).state).toMatchObject({ status: 'auctioning', engineId: null, declinedBy: ['eng_a'], attempts: 1 });
+    spec.given(timedOut).when(report('eng_a', 'completed')).thenRejects({ code: 'OUT_OF_ORDER' });
+    const again = after(request, award, { type: 'TimeOut', now }, { type: 'Award', now, award: { engineId: 'eng_b', engineName: 'b', clearingPriceMicros: 1, budgetId: 'x', reservationId: 'out_1:1' } }, { type: 'TimeOut', now });
+    expect(spec.given(again).state).toMatchObject({ status: 'escalated', attempts: 2 });
   });
 
   it('remembers engines that declined the award', () => {

@@ -15,7 +15,13 @@ export interface OutcomeRequestedData {
   /** The session this outcome is a turn of, if any. */
   readonly sessionId?: string;
   /** The configuration's delivery constraints when requested: durable timers follow them. */
-  readonly delivery: { readonly maxLatencySeconds: number; readonly deadlineSeconds: number | null; readonly deadlineType: 'hard' | 'soft' };
+  readonly delivery: {
+    readonly maxLatencySeconds: number;
+    readonly deadlineSeconds: number | null;
+    readonly deadlineType: 'hard' | 'soft';
+    /** How many engines may be awarded the outcome in turn (after a timeout); absent in old events: 1. */
+    readonly maxAttempts?: number;
+  };
   readonly at: string;
   readonly by: string;
 }
@@ -35,8 +41,16 @@ export type OutcomeEvent =
   | { readonly type: 'AwardDeclined'; readonly data: { readonly outcomeId: string; readonly engineId: string; readonly reason: string; readonly at: string } }
   | {
       readonly type: 'OutcomeAwarded';
-      /** `budgetId`: the budget period the clearing price is reserved in, released or settled later. */
-      readonly data: { readonly outcomeId: string; readonly engineId: string; readonly engineName: string; readonly clearingPriceMicros: number; readonly budgetId: string; readonly at: string };
+      /** `budgetId` and `reservationId`: where the clearing price is reserved, to release or settle it later. */
+      readonly data: {
+        readonly outcomeId: string;
+        readonly engineId: string;
+        readonly engineName: string;
+        readonly clearingPriceMicros: number;
+        readonly budgetId: string;
+        readonly reservationId?: string;
+        readonly at: string;
+      };
     }
   | {
       readonly type: 'ExecutionReported';
@@ -55,6 +69,8 @@ export type OutcomeEvent =
   /** The escalation's package reached the buyer's destination, or could not. */
   | { readonly type: 'HandoffDelivered'; readonly data: { readonly outcomeId: string; readonly destination: string; readonly attempts: number; readonly at: string } }
   | { readonly type: 'HandoffFailed'; readonly data: { readonly outcomeId: string; readonly destination: string; readonly attempts: number; readonly reason: string; readonly at: string } }
+  /** The engine ran past the max latency and another attempt is allowed: the outcome is auctioned again without it. */
+  | { readonly type: 'ExecutionTimedOut'; readonly data: { readonly outcomeId: string; readonly engineId: string; readonly at: string } }
   /** A soft deadline passed: the work goes on, the lateness is noted. */
   | { readonly type: 'OutcomeMarkedLate'; readonly data: { readonly outcomeId: string; readonly at: string } };
 
@@ -67,6 +83,9 @@ export type OutcomeState =
       readonly engineName: string | null;
       readonly clearingPriceMicros: number | null;
       readonly budgetId: string | null;
+      readonly reservationId: string | null;
+      /** Engines awarded so far (a timeout lets another engine try, up to the delivery's max attempts). */
+      readonly attempts: number;
       /** Engines that declined an award: a re-run of the auction leaves them out. */
       readonly declinedBy: readonly string[];
       readonly awardedAt: string | null;
@@ -96,7 +115,7 @@ export function acceptsReportFrom(state: OutcomeState, engineId: string): boolea
 
 export function evolveOutcome(state: OutcomeState, event: OutcomeEvent): OutcomeState {
   if (event.type === 'OutcomeRequested') {
-    return { status: 'auctioning', request: event.data, engineId: null, engineName: null, clearingPriceMicros: null, budgetId: null, declinedBy: [], awardedAt: null, endedAt: null, late: false, lastSeq: 0 };
+    return { status: 'auctioning', request: event.data, engineId: null, engineName: null, clearingPriceMicros: null, budgetId: null, reservationId: null, attempts: 0, declinedBy: [], awardedAt: null, endedAt: null, late: false, lastSeq: 0 };
   }
   if (state.status === 'empty') return state;
   switch (event.type) {
@@ -112,7 +131,20 @@ export function evolveOutcome(state: OutcomeState, event: OutcomeEvent): Outcome
     case 'AwardDeclined':
       return { ...state, declinedBy: [...state.declinedBy, event.data.engineId] };
     case 'OutcomeAwarded':
-      return { ...state, status: 'running', engineId: event.data.engineId, engineName: event.data.engineName, clearingPriceMicros: event.data.clearingPriceMicros, budgetId: event.data.budgetId, awardedAt: event.data.at };
+      return {
+        ...state,
+        status: 'running',
+        engineId: event.data.engineId,
+        engineName: event.data.engineName,
+        clearingPriceMicros: event.data.clearingPriceMicros,
+        budgetId: event.data.budgetId,
+        reservationId: event.data.reservationId ?? state.request.outcomeId,
+        attempts: state.attempts + 1,
+        awardedAt: event.data.at,
+        lastSeq: 0,
+      };
+    case 'ExecutionTimedOut':
+      return { ...state, status: 'auctioning', engineId: null, engineName: null, clearingPriceMicros: null, budgetId: null, reservationId: null, declinedBy: [...state.declinedBy, event.data.engineId] };
     case 'OutcomeCompleted':
       return { ...state, status: 'completed', endedAt: event.data.at, lastSeq: state.lastSeq + 1 };
     case 'OutcomeEscalated':
@@ -146,6 +178,8 @@ export type OutcomeCommand =
   /** The marketplace ends it: no eligible bid, budget spent, a hard deadline. */
   | { readonly type: 'Escalate'; readonly now: Date; readonly trigger: string; readonly details: string }
   | { readonly type: 'MarkLate'; readonly now: Date }
+  /** The max latency passed: auction it again without this engine while attempts remain, else escalate. */
+  | { readonly type: 'TimeOut'; readonly now: Date }
   | { readonly type: 'RecordHandoff'; readonly now: Date; readonly destination: string; readonly attempts: number; readonly failure: string | null };
 
 export function decideOutcome(command: OutcomeCommand, state: OutcomeState): OutcomeEvent[] {
@@ -171,6 +205,12 @@ export function decideOutcome(command: OutcomeCommand, state: OutcomeState): Out
       return command.failure === null
         ? [{ type: 'HandoffDelivered', data: { outcomeId, destination: command.destination, attempts: command.attempts, at } }]
         : [{ type: 'HandoffFailed', data: { outcomeId, destination: command.destination, attempts: command.attempts, reason: command.failure, at } }];
+    case 'TimeOut': {
+      if (state.status !== 'running' || state.engineId === null) return [];
+      if (state.attempts < (state.request.delivery.maxAttempts ?? 1)) return [{ type: 'ExecutionTimedOut', data: { outcomeId, engineId: state.engineId, at } }];
+      const details = `no result within ${state.request.delivery.maxLatencySeconds} s, after ${state.attempts} attempt${state.attempts === 1 ? '' : 's'}`;
+      return [{ type: 'OutcomeEscalated', data: { outcomeId, engineId: state.engineId, trigger: 'timeout', details, handoff: null, at } }];
+    }
     case 'MarkLate':
       return state.late || (state.status !== 'auctioning' && state.status !== 'running') ? [] : [{ type: 'OutcomeMarkedLate', data: { outcomeId, at } }];
     case 'Report': {
