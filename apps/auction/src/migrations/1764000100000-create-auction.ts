@@ -18,16 +18,6 @@ export class CreateAuction1764000100000 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX outcomes_running_by_engine ON auction.outcomes (engine_id) WHERE status = 'running'`);
     await q.query(`CREATE INDEX outcomes_by_buyer ON auction.outcomes (buyer_id, outcome_id DESC)`);
-    // Durable timers: written with the events that set them, claimed by a lease so any copy of the
-    // service fires them once it is due, even after the copy that set them died.
-    await q.query(`
-      CREATE TABLE auction.timers (
-        outcome_id text NOT NULL,
-        kind       text NOT NULL CHECK (kind IN ('auction', 'max_latency', 'deadline')),
-        due_at     timestamptz NOT NULL,
-        PRIMARY KEY (outcome_id, kind)
-      )`);
-    await q.query(`CREATE INDEX timers_due ON auction.timers (due_at)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
