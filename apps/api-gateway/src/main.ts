@@ -1,19 +1,7 @@
 import 'reflect-metadata';
-import { startRuntime, stopOnSignals } from '@outcomes/platform';
+import { runService } from '@outcomes/platform';
 import { loadGatewayConfig } from './config';
 import { createGatewayApp, SERVICE } from './gateway.app';
 
-async function main(): Promise<void> {
-  const config = loadGatewayConfig();
-  const rt = await startRuntime(SERVICE, config);
-  const app = await createGatewayApp(rt, config);
-  // The same /healthz and /readyz on HEALTH_PORT as every service, for uniform probes.
-  await rt.serveHealth();
-  rt.logger.info({ port: config.port, metricsPort: rt.metricsPort, operatorKey: config.operatorKey ? 'set' : 'unset' }, 'api-gateway listening');
-  stopOnSignals(() => [{ stop: () => app.close() }, rt], (msg) => rt.logger.info(msg));
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`api-gateway failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+// The buyer API listens on PORT; /healthz and /readyz also answer on HEALTH_PORT, like every service.
+runService(SERVICE, loadGatewayConfig, (rt, config) => createGatewayApp(rt, config));

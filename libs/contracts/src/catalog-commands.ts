@@ -2,6 +2,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
 
 import { OutcomeTypeDto } from './catalog-types.dto';
+import { idPattern } from './ids';
 import { CreateConfigDto, UpdateConfigDto } from './configs.dto';
 import { CreateBuyerDto, CreateKeyDto } from './buyers.dto';
 
@@ -30,7 +31,6 @@ export const CATALOG_COMMANDS = {
   handoffTarget: 'cmd.catalog.handoffTarget',
 } as const;
 
-const ID = (prefix: string) => new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`);
 const TYPE_KEY = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){1,2}$/;
 
 /** Who asks: `operator`, or the API key a buyer called with. */
@@ -41,7 +41,7 @@ class Asked {
 }
 
 class AskedByBuyer extends Asked {
-  @Matches(ID('buy'))
+  @Matches(idPattern('buy'))
   buyer_id!: string;
 }
 
@@ -100,7 +100,7 @@ export class RevokeKeyCommand extends AskedByBuyer {
 }
 
 class Listing {
-  @Matches(ID('buy'))
+  @Matches(idPattern('buy'))
   buyer_id!: string;
 
   @IsInt()
@@ -152,7 +152,7 @@ export class ReviseConfigCommand extends OneConfig {
 export class ConfigLifecycleCommand extends OneConfig {}
 
 export class GetConfigCommand {
-  @Matches(ID('buy'))
+  @Matches(idPattern('buy'))
   buyer_id!: string;
 
   @IsString()

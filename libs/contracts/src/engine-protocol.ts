@@ -50,7 +50,6 @@ export interface LossNotice {
 }
 
 export type ExecutionKind = 'message' | 'tool_call' | 'checkpoint' | 'completed' | 'escalated' | 'failed';
-export const FINAL_KINDS: readonly ExecutionKind[] = ['completed', 'escalated', 'failed'];
 
 export interface ExecutionPayloads {
   readonly message: { readonly role: 'assistant'; readonly content: string };

@@ -23,4 +23,7 @@ export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   return `${prefix}_${out.reverse().join('')}`;
 }
 
-export const isId = (prefix: IdPrefix, s: unknown): s is string => typeof s === 'string' && new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`).test(s);
+/** The shape of an id with this prefix, for validators. */
+export const idPattern = (prefix: IdPrefix): RegExp => new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`);
+
+export const isId = (prefix: IdPrefix, s: unknown): s is string => typeof s === 'string' && idPattern(prefix).test(s);

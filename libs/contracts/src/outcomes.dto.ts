@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDefined, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { idPattern } from './ids';
 import { IsScalarRecord } from './validators';
 
 export class CreateOutcomeDto {
@@ -41,7 +42,7 @@ export const AUCTION_COMMANDS = {
 } as const;
 
 export class PlaceOutcomeCommand {
-  @Matches(/^buy_[0-9A-HJKMNP-TV-Z]{26}$/) buyer_id!: string;
+  @Matches(idPattern('buy')) buyer_id!: string;
   @IsString() @Length(1, 64) actor!: string;
   @IsString() @Length(1, 64) config_id!: string;
   @IsDefined() input!: unknown;
@@ -49,7 +50,7 @@ export class PlaceOutcomeCommand {
 }
 
 export class GetOutcomeCommand {
-  @Matches(/^buy_[0-9A-HJKMNP-TV-Z]{26}$/) buyer_id!: string;
+  @Matches(idPattern('buy')) buyer_id!: string;
   @IsString() @Length(1, 64) outcome_id!: string;
 }
 
@@ -68,19 +69,19 @@ export interface OutcomeStreamEvent {
 }
 
 export class StartSessionCommand {
-  @Matches(/^buy_[0-9A-HJKMNP-TV-Z]{26}$/) buyer_id!: string;
+  @Matches(idPattern('buy')) buyer_id!: string;
   @IsString() @Length(1, 64) actor!: string;
   @IsString() @Length(1, 64) config_id!: string;
 }
 
 export class TakeTurnCommand {
-  @Matches(/^buy_[0-9A-HJKMNP-TV-Z]{26}$/) buyer_id!: string;
+  @Matches(idPattern('buy')) buyer_id!: string;
   @IsString() @Length(1, 64) actor!: string;
   @IsString() @Length(1, 64) session_id!: string;
   @IsDefined() input!: unknown;
 }
 
 export class GetSessionCommand {
-  @Matches(/^buy_[0-9A-HJKMNP-TV-Z]{26}$/) buyer_id!: string;
+  @Matches(idPattern('buy')) buyer_id!: string;
   @IsString() @Length(1, 64) session_id!: string;
 }

@@ -7,3 +7,5 @@ export * from './aggregates';
 export * from './sealer';
 export * from './rejections';
 export * from './nest-service';
+export * from './keyed-queue';
+export * from './run-service';

@@ -44,7 +44,7 @@ import {
   type OutcomeState,
 } from '@outcomes/domain-auction';
 import { engineAllowed } from '@outcomes/domain-catalog';
-import type { AggregateKind, Aggregates, ServiceRuntime } from '@outcomes/platform';
+import { KeyedQueue, type AggregateKind, type Aggregates, type ServiceRuntime } from '@outcomes/platform';
 import type { Subscription } from '@nats-io/nats-core';
 import type { PoolClient } from 'pg';
 import type { AuctionConfig } from '../config';
@@ -102,6 +102,14 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   private timers?: NodeJS.Timeout;
   private readonly project: ReturnType<typeof projectWith>;
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly reports = new KeyedQueue();
+  /**
+   * One budget's changes, one at a time in this process, from a state kept between them: concurrent
+   * auctions on a hot budget would otherwise all read it, all but one lose the optimistic race, and
+   * read it again. Copies of the service still race each other; the expected version keeps that safe.
+   */
+  private readonly budgetChanges = new KeyedQueue();
+  private readonly budgetStates = new Map<string, { state: BudgetState; version: bigint }>();
 
   constructor(
     @Inject(RUNTIME) private readonly rt: ServiceRuntime,
@@ -121,7 +129,8 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
         if (err) return;
         const [, engineId, outcomeId, kind] = msg.subject.slice(prefix.length).split('.');
         const payload = decodeJson<Record<string, unknown>>(msg.data);
-        this.track(this.inOrder(outcomeId!, () => this.onReport(engineId!, outcomeId!, kind as ExecutionKind, payload)));
+        // Reports of one outcome, one after another in this process; `seq` orders them across copies.
+        this.track(this.reports.run(outcomeId!, () => this.onReport(engineId!, outcomeId!, kind as ExecutionKind, payload)));
       },
     });
     this.timers = setInterval(() => this.track(this.fireDueTimers()), 250);
@@ -152,19 +161,13 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     const { state } = await this.aggregates.load(outcomes, outcomeId);
     if (state.status === 'empty') return;
     const now = new Date();
-    if (kind === 'auction' && state.status === 'auctioning') {
-      // The copy that ran this auction is gone: run it again (a reservation is kept once per outcome).
-      const config = await this.request<Config>(CATALOG_COMMANDS.getConfig, { buyer_id: state.request.buyerId, config_id: state.request.configId });
-      return this.auction(outcomeId, config, state.request.input, state.declinedBy);
-    }
+    // The copy that ran this auction is gone: run it again (its reservation, if any, is reused).
+    if (kind === 'auction' && state.status === 'auctioning') return this.auctionAgain(state);
     if (kind === 'max_latency') {
       if (state.status !== 'running') return;
       const after = await this.apply(outcomeId, { type: 'TimeOut', now }, 'timer');
       await this.releaseFor(state);
-      if (after.status === 'auctioning') {
-        const config = await this.request<Config>(CATALOG_COMMANDS.getConfig, { buyer_id: state.request.buyerId, config_id: state.request.configId });
-        await this.auction(outcomeId, config, state.request.input, after.declinedBy);
-      }
+      if (after.status === 'auctioning') await this.auctionAgain(after);
       return;
     }
     const hard = state.request.delivery.deadlineType === 'hard';
@@ -175,6 +178,13 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     }
     await this.apply(outcomeId, { type: 'Escalate', now, trigger: 'deadline', details: 'the hard deadline passed' }, 'timer');
     if (state.status === 'running') await this.releaseFor(state);
+  }
+
+  /** Runs the auction of a recorded outcome again, without the engines that already had it. */
+  private async auctionAgain(state: LiveOutcome): Promise<void> {
+    const { buyerId, configId, outcomeId, input, sessionId } = state.request;
+    const config = await this.request<Config>(CATALOG_COMMANDS.getConfig, { buyer_id: buyerId, config_id: configId });
+    await this.auction(outcomeId, config, input, state.declinedBy, sessionId);
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -192,7 +202,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     const delivery = { maxLatencySeconds: d.max_latency_seconds, deadlineSeconds: d.deadline_seconds, deadlineType: d.deadline_type, maxAttempts: d.max_attempts };
     const request = { outcomeId, buyerId, configId, configVersion: config.version, outcomeType: config.outcome_type, input, metadata, delivery, by: actor, ...(turn ? { sessionId: turn.sessionId } : {}) };
     const state = await this.apply(outcomeId, { type: 'RequestOutcome', now: new Date(), request }, actor);
-    this.track(this.auction(outcomeId, config, input, []));
+    this.track(this.auction(outcomeId, config, input, [], turn?.sessionId));
     return state;
   }
 
@@ -242,11 +252,11 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     return { events: recorded.map((e) => ({ version: Number(e.version), event: { type: e.type, data: e.data } as OutcomeEvent })), ended };
   }
 
-  private async auction(outcomeId: string, config: Config, input: unknown, excluded: readonly string[]): Promise<void> {
+  private async auction(outcomeId: string, config: Config, input: unknown, excluded: readonly string[], sessionId: string | undefined): Promise<void> {
     const prefs = config.execution_preferences;
     const engines = await this.request<EligibleEngine[]>(ENGINE_COMMANDS.eligible, { outcome_type: config.outcome_type, capabilities: prefs.capability_requirements });
     const busy = await this.runningCounts(engines.map((e) => e.id));
-    const bound = await this.boundEngine(outcomeId);
+    const bound = sessionId === undefined ? null : await this.boundEngine(sessionId);
     const invited = engines.filter(
       (e) =>
         e.transport === 'nats' &&
@@ -274,7 +284,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     // One reservation per attempt: an attempt that ended (declined, timed out) released its own.
     const reservationId = `${outcomeId}:${excluded.length}`;
     try {
-      await this.onBudget(budgetId, () =>
+      await this.budgetChanges.run(budgetId, () =>
         this.aggregates.execute(budgets, budgetId, (s) => decideBudget({ type: 'Reserve', outcomeId: reservationId, amountMicros: clearingPriceMicros, limitMicros: parseUsd(budget.amount), now: now() }, s), { actor: 'auction', retries: 50, cache: this.budgetStates }),
       );
     } catch (err) {
@@ -282,28 +292,21 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
       await this.apply(outcomeId, { type: 'Escalate', now: now(), trigger: 'budget_exhausted', details: err.message }, 'auction');
       return;
     }
-    const answer = await this.award(outcomeId, config, input, winner, clearingPriceMicros);
+    const answer = await this.award(outcomeId, sessionId ?? null, config, input, winner, clearingPriceMicros);
     if (answer.acknowledged) {
       await this.apply(outcomeId, { type: 'Award', now: now(), award: { engineId: winner.engineId, engineName: winner.engineName, clearingPriceMicros, budgetId, reservationId } }, 'auction');
       return;
     }
     await this.release(budgetId, reservationId);
     await this.apply(outcomeId, { type: 'DeclineAward', now: now(), engineId: winner.engineId, reason: answer.reason }, 'auction');
-    if (excluded.length + 1 < config.delivery_constraints.max_attempts) return this.auction(outcomeId, config, input, [...excluded, winner.engineId]);
+    if (excluded.length + 1 < config.delivery_constraints.max_attempts) return this.auction(outcomeId, config, input, [...excluded, winner.engineId], sessionId);
     await this.apply(outcomeId, { type: 'Escalate', now: now(), trigger: 'max_attempts', details: 'every winner declined the award' }, 'auction');
   }
 
-  private async sessionOf(outcomeId: string): Promise<string | null> {
-    const { state } = await this.aggregates.load(outcomes, outcomeId);
-    return state.status === 'empty' ? null : (state.request.sessionId ?? null);
-  }
-
   /** A turn after a session's first goes only to the engine the session is bound to. */
-  private async boundEngine(outcomeId: string): Promise<string | null> {
-    const { state } = await this.aggregates.load(outcomes, outcomeId);
-    if (state.status === 'empty' || !state.request.sessionId) return null;
-    const session = await this.aggregates.load(sessions, state.request.sessionId);
-    return session.state.status === 'empty' ? null : session.state.engineId;
+  private async boundEngine(sessionId: string): Promise<string | null> {
+    const { state } = await this.aggregates.load(sessions, sessionId);
+    return state.status === 'empty' ? null : state.engineId;
   }
 
   private async collectBids(outcomeId: string, config: Config, invited: readonly EligibleEngine[]): Promise<{ bids: Bid[]; late: Bid[] }> {
@@ -333,10 +336,10 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     return { bids, late };
   }
 
-  private async award(outcomeId: string, config: Config, input: unknown, winner: Bid, clearingPriceMicros: number): Promise<AwardResponse> {
+  private async award(outcomeId: string, sessionId: string | null, config: Config, input: unknown, winner: Bid, clearingPriceMicros: number): Promise<AwardResponse> {
     const award = {
       outcome_id: outcomeId,
-      session_id: await this.sessionOf(outcomeId),
+      session_id: sessionId,
       outcome_type: config.outcome_type,
       clearing_price: formatUsd(clearingPriceMicros),
       input,
@@ -352,16 +355,6 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     } catch {
       return { acknowledged: false, reason: 'no answer to the award' };
     }
-  }
-
-  /** Reports of one outcome, one after another in this process; `seq` orders them across copies. */
-  private readonly chains = new Map<string, Promise<unknown>>();
-
-  private inOrder(outcomeId: string, work: () => Promise<void>): Promise<void> {
-    const next = (this.chains.get(outcomeId) ?? Promise.resolve()).then(work, work);
-    this.chains.set(outcomeId, next);
-    void next.finally(() => this.chains.get(outcomeId) === next && this.chains.delete(outcomeId)).catch(() => undefined);
-    return next;
   }
 
   private async onReport(engineId: string, outcomeId: string, kind: ExecutionKind, payload: Record<string, unknown>): Promise<void> {
@@ -395,22 +388,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async release(budgetId: string, reservationId: string): Promise<void> {
-    await this.onBudget(budgetId, () => this.aggregates.execute(budgets, budgetId, (s) => decideBudget({ type: 'Release', outcomeId: reservationId, now: new Date() }, s), { actor: 'auction', retries: 50, cache: this.budgetStates }));
-  }
-
-  /**
-   * One budget's changes, one at a time in this process: concurrent auctions on a hot budget would
-   * otherwise all read it, all but one lose the optimistic race, and read it again. Copies of the
-   * service still race each other; the expected version keeps that safe.
-   */
-  private readonly budgetQueues = new Map<string, Promise<unknown>>();
-  private readonly budgetStates = new Map<string, { state: BudgetState; version: bigint }>();
-
-  private onBudget<T>(budgetId: string, work: () => Promise<T>): Promise<T> {
-    const next = (this.budgetQueues.get(budgetId) ?? Promise.resolve()).then(work, work);
-    this.budgetQueues.set(budgetId, next);
-    void next.finally(() => this.budgetQueues.get(budgetId) === next && this.budgetQueues.delete(budgetId)).catch(() => undefined);
-    return next;
+    await this.budgetChanges.run(budgetId, () => this.aggregates.execute(budgets, budgetId, (s) => decideBudget({ type: 'Release', outcomeId: reservationId, now: new Date() }, s), { actor: 'auction', retries: 50, cache: this.budgetStates }));
   }
 
   private async runningCounts(engineIds: readonly string[]): Promise<Map<string, number>> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { newId } from '@outcomes/contracts';
-import { decideEngine, EngineRejected, evolveEngine, initialEngineState, type EngineCommand, type EngineEvent, type EngineProfile, type EngineState } from '@outcomes/domain-engines';
+import { canServe, decideEngine, EngineRejected, evolveEngine, initialEngineState, type EngineCommand, type EngineEvent, type EngineProfile, type EngineState } from '@outcomes/domain-engines';
 import type { AggregateKind, Aggregates, ServiceRuntime } from '@outcomes/platform';
 import type { PoolClient } from 'pg';
 import { AGGREGATES, RUNTIME } from '../tokens';
@@ -64,15 +64,13 @@ export class EnginesService {
     return { rows: rows.slice(0, limit).map((r) => r.state), hasMore: rows.length > limit };
   }
 
-  /** Active engines serving the type with every capability: the auction's first filter. */
+  /** Engines that may bid (the domain's `canServe`): the auction's first filter. SQL only narrows to active ones of the type. */
   async eligible(outcomeType: string, capabilities: readonly string[]): Promise<LiveEngine[]> {
     const { rows } = await this.rt.pool.query<{ state: LiveEngine }>(
-      `SELECT state FROM engines.engines
-        WHERE status = 'active' AND state->'profile'->'outcomeTypes' ? $1 AND state->'profile'->'capabilities' @> $2::jsonb
-        ORDER BY engine_id`,
-      [outcomeType, JSON.stringify(capabilities)],
+      `SELECT state FROM engines.engines WHERE status = 'active' AND state->'profile'->'outcomeTypes' ? $1 ORDER BY engine_id`,
+      [outcomeType],
     );
-    return rows.map((r) => r.state);
+    return rows.map((r) => r.state).filter((e) => canServe(e, outcomeType, capabilities));
   }
 
   private async run(engineId: string, command: EngineCommand, actor: string): Promise<LiveEngine> {
