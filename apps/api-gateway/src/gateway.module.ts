@@ -11,6 +11,7 @@ import { READINESS_CHECKS } from './http/health.controller';
 import { BuyersController } from './routes/buyers.controller';
 import { CatalogController } from './routes/catalog.controller';
 import { ConfigsController } from './routes/configs.controller';
+import { EngineCallbacksController } from './routes/engine-callbacks.controller';
 import { EnginesController } from './routes/engines.controller';
 import { OutcomesController } from './routes/outcomes.controller';
 import { SessionsController } from './routes/sessions.controller';
@@ -23,7 +24,7 @@ export class GatewayModule {
   static with(rt: ServiceRuntime, config: GatewayConfig): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [HealthController, BuyersController, KeysController, ConfigsController, CatalogController, EnginesController, OutcomesController, SessionsController],
+      controllers: [HealthController, BuyersController, KeysController, ConfigsController, CatalogController, EnginesController, OutcomesController, SessionsController, EngineCallbacksController],
       providers: [
         { provide: GATEWAY_RUNTIME, useValue: rt },
         { provide: GATEWAY_CONFIG, useValue: config },

@@ -1,11 +1,14 @@
 import type { INestMicroservice } from '@nestjs/common';
 import { EngineRejected } from '@outcomes/domain-engines';
-import { rejectionsToCommandErrors, startNestService, type Sealer, type ServiceRuntime } from '@outcomes/platform';
+import { rejectionsToCommandErrors, Sealer, startNestService, type ServiceRuntime } from '@outcomes/platform';
 import { EngineGatewayModule } from './app.module';
+import type { EngineGatewayConfig } from './config';
 
 export const SERVICE = 'engine-gateway';
 
-/** The engine registry (and, as issue 4 grows, the engines' side of the auction), as main.ts and tests start it. */
-export function createEngineGatewayApp(rt: ServiceRuntime, sealer: Sealer): Promise<INestMicroservice> {
-  return startNestService(rt, EngineGatewayModule.with(rt, sealer), { translateErrors: rejectionsToCommandErrors(EngineRejected) });
+/** The engine registry and the webhook engines' bridge, as main.ts and tests start them. */
+export function createEngineGatewayApp(rt: ServiceRuntime, config: EngineGatewayConfig): Promise<INestMicroservice> {
+  const sealer = new Sealer(config.secretsKey, config.retiredSecretsKeys);
+  return startNestService(rt, EngineGatewayModule.with(rt, sealer, config), { translateErrors: rejectionsToCommandErrors(EngineRejected) });
 }
+

@@ -12,6 +12,21 @@ export const ENGINE_SUBJECTS = {
   allExecution: 'exec.*.*.*',
 } as const;
 
+/**
+ * Where the auction reaches a webhook engine: the engine-gateway serves these subjects (in its
+ * queue group) and turns each message into a signed HTTPS call to the engine. No engine may
+ * subscribe here; only the platform's own connections can.
+ */
+export const BRIDGE_SUBJECTS = {
+  bidRequest: (engineId: string) => `bridge.${engineId}.bid`,
+  award: (engineId: string) => `bridge.${engineId}.award`,
+  notice: (engineId: string) => `bridge.${engineId}.notice`,
+  all: (kind: 'bid' | 'award' | 'notice') => `bridge.*.${kind}`,
+} as const;
+
+/** The subjects that reach an engine, by how it is connected. */
+export const subjectsFor = (transport: 'nats' | 'webhook'): Pick<typeof ENGINE_SUBJECTS, 'bidRequest' | 'award' | 'notice'> => (transport === 'nats' ? ENGINE_SUBJECTS : BRIDGE_SUBJECTS);
+
 export interface BidRequest {
   readonly outcome_id: string;
   readonly outcome_type: string;
@@ -27,6 +42,10 @@ export type BidResponse = { readonly price: string } | { readonly decline: strin
 
 export interface Award {
   readonly outcome_id: string;
+  readonly buyer_id: string;
+  /** The configuration the outcome runs under; a webhook engine later gets its changes as JSON Patch. */
+  readonly config_id: string;
+  readonly config_version: number;
   /** Set on every turn of a multi-turn session: the same engine gets each one. */
   readonly session_id: string | null;
   readonly outcome_type: string;
@@ -63,4 +82,61 @@ export interface ExecutionPayloads {
   };
   readonly escalated: { readonly trigger: string; readonly details: string; readonly summary: string; readonly transcript: unknown; readonly work_completed_percent: number };
   readonly failed: { readonly reason: string };
+}
+
+export const EXECUTION_KINDS: readonly ExecutionKind[] = ['message', 'tool_call', 'checkpoint', 'completed', 'escalated', 'failed'];
+export const FINAL_EXECUTION_KINDS: readonly ExecutionKind[] = ['completed', 'escalated', 'failed'];
+
+/**
+ * What a webhook engine receives with an award: where to post its execution reports, and the
+ * bearer token that lets it report on this outcome only, until it expires.
+ */
+export interface ExecutionCallback {
+  readonly url: string;
+  readonly token: string;
+  readonly expires_at: string;
+}
+
+/** The part of a configuration an engine works from: what an award carries and configuration updates patch. */
+export interface EngineFacingConfig {
+  readonly system_prompt: unknown;
+  readonly success_criteria: unknown;
+  readonly delivery_constraints: unknown;
+  readonly tools: unknown;
+  readonly context_sources: unknown;
+}
+
+export const engineFacingConfig = <C extends EngineFacingConfig>(c: C): Pick<C, keyof EngineFacingConfig> => ({
+  system_prompt: c.system_prompt,
+  success_criteria: c.success_criteria,
+  delivery_constraints: c.delivery_constraints,
+  tools: c.tools,
+  context_sources: c.context_sources,
+});
+
+/** What a webhook engine receives on `POST /configuration-updated`. */
+export interface ConfigurationUpdate {
+  readonly config_id: string;
+  readonly config_version: number;
+  readonly configuration: EngineFacingConfig;
+  /** RFC 6902 operations that turn the configuration the engine last received into this one. */
+  readonly patch: ReadonlyArray<{ readonly op: string; readonly path: string; readonly value?: unknown; readonly from?: string }>;
+}
+
+/** What a webhook engine receives on `POST /performance-feedback`: how its outcomes of a type went in a window. */
+export interface PerformanceFeedback {
+  readonly engine_id: string;
+  readonly outcome_type: string;
+  readonly start_date: string;
+  readonly end_date: string;
+  readonly outcomes: number;
+  readonly completed: number;
+  readonly escalated: number;
+  readonly failed: number;
+  /** Awarded outcomes with no final report within their max latency. */
+  readonly timed_out: number;
+  /** 100: every outcome finished within its max latency; lower: some did not. */
+  readonly delivery_index: number;
+  /** 100: every outcome completed; the share completed, in percent. */
+  readonly performance_index: number;
 }

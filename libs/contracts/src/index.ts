@@ -14,4 +14,5 @@ export * from './list.dto';
 export * from './catalog-commands';
 export * from './engines.dto';
 export * from './engine-protocol';
+export * from './engine-callbacks.dto';
 export * from './outcomes.dto';

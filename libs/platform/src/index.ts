@@ -9,3 +9,4 @@ export * from './rejections';
 export * from './nest-service';
 export * from './keyed-queue';
 export * from './run-service';
+export * from './webhook';

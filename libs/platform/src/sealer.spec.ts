@@ -36,4 +36,17 @@ describe('Sealer', () => {
     expect(() => parseKeys('K', 'k1:short')).toThrow(ConfigError);
     expect(() => parseKeys('K', b64)).toThrow(/K: each key must be/);
   });
+
+  it('signs for a purpose and verifies under the current or a retired key, refusing any other data, purpose or key', () => {
+    const old = key('k1');
+    const tag = new Sealer(old).sign('callback', 'eng_1/out_1');
+    expect(tag).toMatch(/^k1\.[A-Za-z0-9_-]{43}$/);
+    const rotated = new Sealer(key('k2'), [old]);
+    expect(rotated.verify('callback', 'eng_1/out_1', tag)).toBe(true);
+    expect(rotated.verify('callback', 'eng_2/out_1', tag)).toBe(false);
+    expect(rotated.verify('credential', 'eng_1/out_1', tag)).toBe(false);
+    expect(new Sealer(key('k2')).verify('callback', 'eng_1/out_1', tag)).toBe(false);
+    expect(rotated.verify('callback', 'eng_1/out_1', `${tag.slice(0, -2)}AA`)).toBe(false);
+    expect(rotated.verify('callback', 'eng_1/out_1', 'nonsense')).toBe(false);
+  });
 });

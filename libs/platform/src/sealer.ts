@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ConfigError, type Setting } from '@outcomes/config';
 
 /** A secret as stored in events: which key sealed it, and `base64(iv | tag | ciphertext)`. */
@@ -74,5 +74,28 @@ export class Sealer {
     decipher.setAAD(Buffer.from(sealed.keyId));
     decipher.setAuthTag(raw.subarray(12, 28));
     return JSON.parse(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8')) as Record<string, string>;
+  }
+
+  /**
+   * A tag proving this platform made `data` for `purpose` (HMAC-SHA256 under a subkey of the current
+   * key, derived per purpose), as `<key id>.<base64url mac>`: short-lived tokens carry it.
+   */
+  sign(purpose: string, data: string): string {
+    return `${this.current.id}.${this.mac(this.current, purpose, data).toString('base64url')}`;
+  }
+
+  /** Whether `tag` is `sign(purpose, data)` under the current key or a retired one. */
+  verify(purpose: string, data: string, tag: string): boolean {
+    const dot = tag.indexOf('.');
+    const key = this.keys.get(tag.slice(0, dot));
+    if (dot < 1 || !key) return false;
+    const given = Buffer.from(tag.slice(dot + 1), 'base64url');
+    const expected = this.mac({ id: tag.slice(0, dot), key }, purpose, data);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  private mac(k: SecretsKey, purpose: string, data: string): Buffer {
+    const subkey = Buffer.from(hkdfSync('sha256', k.key, Buffer.alloc(0), `outcomes:${purpose}`, 32));
+    return createHmac('sha256', subkey).update(data).digest();
   }
 }

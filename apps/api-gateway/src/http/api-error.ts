@@ -48,6 +48,7 @@ const SERVICE_CODES: Readonly<Record<string, ApiErrorCode>> = {
   ALREADY_EXISTS: 'already_exists',
   RULE_VIOLATION: 'rule_violation',
   FORBIDDEN: 'forbidden',
+  UNAUTHENTICATED: 'unauthenticated',
 };
 
 const fieldsOf = (details: unknown): FieldReason[] | undefined => {

@@ -4,10 +4,13 @@ import {
   CATALOG_COMMANDS,
   ENGINE_COMMANDS,
   ENGINE_SUBJECTS,
+  engineFacingConfig,
   formatUsd,
   isUsd,
   newId,
   parseUsd,
+  subjectsFor,
+  type Award,
   type AwardResponse,
   type BidRequest,
   type BidResponse,
@@ -57,6 +60,8 @@ export const budgets: AggregateKind<BudgetState, BudgetEvent> = { category: 'bud
 export const sessions: AggregateKind<SessionState, SessionEvent> = { category: 'session', initialState: initialSessionState, evolve: evolveSession };
 export type LiveOutcome = Exclude<OutcomeState, { status: 'empty' }>;
 export type LiveSession = Exclude<SessionState, { status: 'empty' }>;
+/** What an auction sells: an outcome of one buyer's request, maybe a session's turn. */
+type Lot = Pick<LiveOutcome['request'], 'outcomeId' | 'buyerId' | 'input' | 'sessionId'>;
 
 type Config = ConfigView & { readonly pricing_summary: { readonly typical_price: { readonly min: string; readonly max: string } } | null };
 
@@ -103,6 +108,8 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   private readonly project: ReturnType<typeof projectWith>;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly reports = new KeyedQueue();
+  /** Outcomes whose auction runs in this process now: their resume timer waits for it. */
+  private readonly auctioning = new Set<string>();
   /**
    * One budget's changes, one at a time in this process, from a state kept between them: concurrent
    * auctions on a hot budget would otherwise all read it, all but one lose the optimistic race, and
@@ -150,6 +157,8 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     );
     await Promise.all(
       rows.map(async ({ outcome_id: outcomeId, kind, due_at: lease }) => {
+        // This process is running that auction still (a webhook engine weighing an award): the lease stands, and the timer comes back.
+        if (kind === 'auction' && this.auctioning.has(outcomeId)) return;
         await this.fire(outcomeId, kind);
         // Only the leased row: the work may have set a new timer of the same kind (a new award's deadline).
         await this.rt.pool.query(`DELETE FROM auction.timers WHERE outcome_id = $1 AND kind = $2 AND due_at = $3`, [outcomeId, kind, lease]);
@@ -182,9 +191,8 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
 
   /** Runs the auction of a recorded outcome again, without the engines that already had it. */
   private async auctionAgain(state: LiveOutcome): Promise<void> {
-    const { buyerId, configId, outcomeId, input, sessionId } = state.request;
-    const config = await this.request<Config>(CATALOG_COMMANDS.getConfig, { buyer_id: buyerId, config_id: configId });
-    await this.auction(outcomeId, config, input, state.declinedBy, sessionId);
+    const config = await this.request<Config>(CATALOG_COMMANDS.getConfig, { buyer_id: state.request.buyerId, config_id: state.request.configId });
+    await this.auction(state.request, config, state.declinedBy);
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -202,7 +210,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     const delivery = { maxLatencySeconds: d.max_latency_seconds, deadlineSeconds: d.deadline_seconds, deadlineType: d.deadline_type, maxAttempts: d.max_attempts };
     const request = { outcomeId, buyerId, configId, configVersion: config.version, outcomeType: config.outcome_type, input, metadata, delivery, by: actor, ...(turn ? { sessionId: turn.sessionId } : {}) };
     const state = await this.apply(outcomeId, { type: 'RequestOutcome', now: new Date(), request }, actor);
-    this.track(this.auction(outcomeId, config, input, [], turn?.sessionId));
+    this.track(this.auction(request, config, []));
     return state;
   }
 
@@ -252,14 +260,23 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     return { events: recorded.map((e) => ({ version: Number(e.version), event: { type: e.type, data: e.data } as OutcomeEvent })), ended };
   }
 
-  private async auction(outcomeId: string, config: Config, input: unknown, excluded: readonly string[], sessionId: string | undefined): Promise<void> {
+  private async auction(lot: Lot, config: Config, excluded: readonly string[]): Promise<void> {
+    this.auctioning.add(lot.outcomeId);
+    try {
+      await this.runAuction(lot, config, excluded);
+    } finally {
+      this.auctioning.delete(lot.outcomeId);
+    }
+  }
+
+  private async runAuction(lot: Lot, config: Config, excluded: readonly string[]): Promise<void> {
+    const { outcomeId, sessionId } = lot;
     const prefs = config.execution_preferences;
     const engines = await this.request<EligibleEngine[]>(ENGINE_COMMANDS.eligible, { outcome_type: config.outcome_type, capabilities: prefs.capability_requirements });
     const busy = await this.runningCounts(engines.map((e) => e.id));
     const bound = sessionId === undefined ? null : await this.boundEngine(sessionId);
     const invited = engines.filter(
       (e) =>
-        e.transport === 'nats' &&
         (bound === null || e.id === bound) &&
         !excluded.includes(e.id) &&
         (busy.get(e.id) ?? 0) < e.max_concurrent_outcomes &&
@@ -270,7 +287,8 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     const result = runAuction({ bids, late, ceilingMicros: ceiling, successProbability: (id) => this.success.probability(id, config.outcome_type), preferredEngine: prefs.preferred_engine });
     for (const loss of result.losses) {
       const notice: LossNotice = { outcome_id: outcomeId, reason: loss.reason, price_to_beat: loss.priceToBeatMicros === null ? null : formatUsd(loss.priceToBeatMicros) };
-      this.rt.bus.nc.publish(this.rt.bus.subject(ENGINE_SUBJECTS.notice(loss.engineId)), encodeJson(notice));
+      const transport = invited.find((e) => e.id === loss.engineId)?.transport ?? 'nats';
+      this.rt.bus.nc.publish(this.rt.bus.subject(subjectsFor(transport).notice(loss.engineId)), encodeJson(notice));
     }
     const now = () => new Date();
     await this.apply(outcomeId, { type: 'CloseAuction', now: now(), result: { invited: invited.length, bids: bids.map((b) => ({ engineId: b.engineId, priceMicros: b.priceMicros })), losses: result.losses } }, 'auction');
@@ -292,14 +310,14 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
       await this.apply(outcomeId, { type: 'Escalate', now: now(), trigger: 'budget_exhausted', details: err.message }, 'auction');
       return;
     }
-    const answer = await this.award(outcomeId, sessionId ?? null, config, input, winner, clearingPriceMicros);
+    const answer = await this.award(lot, config, winner, invited.find((e) => e.id === winner.engineId)!.transport, clearingPriceMicros);
     if (answer.acknowledged) {
       await this.apply(outcomeId, { type: 'Award', now: now(), award: { engineId: winner.engineId, engineName: winner.engineName, clearingPriceMicros, budgetId, reservationId } }, 'auction');
       return;
     }
     await this.release(budgetId, reservationId);
     await this.apply(outcomeId, { type: 'DeclineAward', now: now(), engineId: winner.engineId, reason: answer.reason }, 'auction');
-    if (excluded.length + 1 < config.delivery_constraints.max_attempts) return this.auction(outcomeId, config, input, [...excluded, winner.engineId], sessionId);
+    if (excluded.length + 1 < config.delivery_constraints.max_attempts) return this.runAuction(lot, config, [...excluded, winner.engineId]);
     await this.apply(outcomeId, { type: 'Escalate', now: now(), trigger: 'max_attempts', details: 'every winner declined the award' }, 'auction');
   }
 
@@ -323,7 +341,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     await Promise.all(
       invited.map(async (e) => {
         try {
-          const msg = await this.rt.bus.nc.request(this.rt.bus.subject(ENGINE_SUBJECTS.bidRequest(e.id)), encodeJson(request), { timeout: this.config.tmaxMs });
+          const msg = await this.rt.bus.nc.request(this.rt.bus.subject(subjectsFor(e.transport).bidRequest(e.id)), encodeJson(request), { timeout: this.config.tmaxMs });
           const answer = decodeJson<BidResponse>(msg.data);
           if ('price' in answer && isUsd(answer.price)) bids.push({ engineId: e.id, engineName: e.name, priceMicros: parseUsd(answer.price), receivedAt: Date.now() });
         } catch (err) {
@@ -336,21 +354,24 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     return { bids, late };
   }
 
-  private async award(outcomeId: string, sessionId: string | null, config: Config, input: unknown, winner: Bid, clearingPriceMicros: number): Promise<AwardResponse> {
-    const award = {
+  private async award(lot: Lot, config: Config, winner: Bid, transport: EligibleEngine['transport'], clearingPriceMicros: number): Promise<AwardResponse> {
+    const { outcomeId, input } = lot;
+    const award: Award = {
       outcome_id: outcomeId,
-      session_id: sessionId,
+      buyer_id: lot.buyerId,
+      session_id: lot.sessionId ?? null,
+      config_id: config.id,
+      config_version: config.version,
       outcome_type: config.outcome_type,
       clearing_price: formatUsd(clearingPriceMicros),
       input,
-      system_prompt: config.system_prompt,
-      success_criteria: config.success_criteria,
-      delivery_constraints: config.delivery_constraints,
-      tools: config.tools,
-      context_sources: config.context_sources,
+      ...engineFacingConfig(config),
     };
+    const timeout = transport === 'webhook' ? this.config.webhookAwardTimeoutMs : this.config.awardTimeoutMs;
+    // A webhook engine may take a while to answer: no copy resumes this auction meanwhile.
+    if (transport === 'webhook') await this.rt.pool.query(`UPDATE auction.timers SET due_at = greatest(due_at, now() + $2 * interval '1 millisecond') WHERE outcome_id = $1 AND kind = 'auction'`, [outcomeId, timeout + 5000]);
     try {
-      const msg = await this.rt.bus.nc.request(this.rt.bus.subject(ENGINE_SUBJECTS.award(winner.engineId)), encodeJson(award), { timeout: this.config.awardTimeoutMs });
+      const msg = await this.rt.bus.nc.request(this.rt.bus.subject(subjectsFor(transport).award(winner.engineId)), encodeJson(award), { timeout });
       return decodeJson<AwardResponse>(msg.data);
     } catch {
       return { acknowledged: false, reason: 'no answer to the award' };

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
@@ -46,11 +47,25 @@ export class EnginesHandlers {
     @Inject(SEALER) private readonly sealer: Sealer,
   ) {}
 
-  private transport(t: EngineTransportDto): EngineTransport {
-    return t.type === 'nats' ? { type: 'nats' } : { type: 'webhook', endpointUrl: t.endpoint_url!, auth: t.auth!, credentials: this.sealer.seal(t.credentials ?? {}) };
+  /** A webhook transport gets a new signing secret, which only this answer shows. */
+  private transport(t: EngineTransportDto): { transport: EngineTransport; signingSecret?: string } {
+    if (t.type === 'nats') return { transport: { type: 'nats' } };
+    const signingSecret = `whsec_${randomBytes(24).toString('base64url')}`;
+    const transport: EngineTransport = {
+      type: 'webhook',
+      endpointUrl: t.endpoint_url!,
+      auth: t.auth!,
+      credentials: this.sealer.seal(t.credentials ?? {}),
+      signingSecret: this.sealer.seal({ secret: signingSecret }),
+    };
+    return { transport, signingSecret };
   }
 
-  private changes(dto: UpdateEngineDto): Partial<Omit<EngineProfile, 'name'>> {
+  private withSecret(view: ReturnType<typeof engineView>, signingSecret: string | undefined) {
+    return signingSecret === undefined ? view : { ...view, transport: { ...view.transport, signing_secret: signingSecret } };
+  }
+
+  private changes(dto: UpdateEngineDto, transport: EngineTransport | undefined): Partial<Omit<EngineProfile, 'name'>> {
     return {
       ...(dto.vendor === undefined ? {} : { vendor: dto.vendor }),
       ...(dto.model === undefined ? {} : { model: { name: dto.model.name, version: dto.model.version } }),
@@ -59,13 +74,14 @@ export class EnginesHandlers {
       ...(dto.capabilities === undefined ? {} : { capabilities: dto.capabilities }),
       ...(dto.regions === undefined ? {} : { regions: dto.regions }),
       ...(dto.max_concurrent_outcomes === undefined ? {} : { maxConcurrent: dto.max_concurrent_outcomes }),
-      ...(dto.transport === undefined ? {} : { transport: this.transport(dto.transport) }),
+      ...(transport === undefined ? {} : { transport }),
     };
   }
 
   @MessagePattern(ENGINE_COMMANDS.register)
   async register(@Payload() cmd: RegisterEngineCommand): Promise<unknown> {
     const e = cmd.engine;
+    const { transport, signingSecret } = this.transport(e.transport);
     const profile: EngineProfile = {
       name: e.name,
       vendor: e.vendor,
@@ -75,14 +91,15 @@ export class EnginesHandlers {
       capabilities: e.capabilities ?? [],
       regions: e.regions ?? [],
       maxConcurrent: e.max_concurrent_outcomes ?? 10,
-      transport: this.transport(e.transport),
+      transport,
     };
-    return engineView(await this.engines.register(profile, cmd.actor));
+    return this.withSecret(engineView(await this.engines.register(profile, cmd.actor)), signingSecret);
   }
 
   @MessagePattern(ENGINE_COMMANDS.update)
   async update(@Payload() cmd: UpdateEngineCommand): Promise<unknown> {
-    return engineView(await this.engines.update(cmd.engine_id, this.changes(cmd.changes), cmd.expected_version ?? null, cmd.actor));
+    const t = cmd.changes.transport === undefined ? undefined : this.transport(cmd.changes.transport);
+    return this.withSecret(engineView(await this.engines.update(cmd.engine_id, this.changes(cmd.changes, t?.transport), cmd.expected_version ?? null, cmd.actor)), t?.signingSecret);
   }
 
   @MessagePattern(ENGINE_COMMANDS.suspend)

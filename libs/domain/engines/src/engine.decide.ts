@@ -15,6 +15,8 @@ export type EngineTransport =
       readonly auth: 'api_key' | 'bearer' | 'basic';
       /** The api key, bearer token, or username and password the gateway presents: sealed. */
       readonly credentials: SealedSecret;
+      /** `{ secret }`: the key of the HMAC on every call, shown to the operator once (absent on engines registered before it existed). */
+      readonly signingSecret?: SealedSecret;
     };
 
 export interface EngineProfile {
