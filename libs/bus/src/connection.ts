@@ -1,5 +1,5 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
+import { credsAuthenticator, type NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 
 /** Pino-compatible: `logger.info({fields}, 'message')`, so a service passes its own logger as is. */
@@ -31,6 +31,13 @@ export interface BusOptions {
    * relay; a failed publish then reports without the caller's stack.
    */
   readonly noAsyncTraces?: boolean;
+  /** The content of a `.creds` file (user JWT and seed) when the server runs with accounts. */
+  readonly credentials?: string;
+  /**
+   * Ask the server about JetStream at connect (default). An engine's connection may not use
+   * JetStream at all: it connects without asking.
+   */
+  readonly checkJetStream?: boolean;
 }
 
 export interface Bus {
@@ -62,9 +69,10 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
     reconnectJitter: Math.round(waitMs / 2),
     waitOnFirstConnect: opts.waitOnFirstConnect ?? false,
     noAsyncTraces: opts.noAsyncTraces ?? false,
+    ...(opts.credentials ? { authenticator: credsAuthenticator(new TextEncoder().encode(opts.credentials)) } : {}),
   });
   void logStatus(nc, opts.name, logger);
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(nc, { checkAPI: opts.checkJetStream ?? true });
   const js = jetstream(nc);
   return {
     nc,

@@ -9,3 +9,4 @@ export * from './provision';
 export * from './relay';
 export * from './replay';
 export * from './nest';
+export * from './accounts';

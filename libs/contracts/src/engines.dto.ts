@@ -85,6 +85,7 @@ export const ENGINE_COMMANDS = {
   get: 'cmd.engine-gateway.getEngine',
   list: 'cmd.engine-gateway.listEngines',
   eligible: 'cmd.engine-gateway.eligibleEngines',
+  issueCredentials: 'cmd.engine-gateway.issueCredentials',
 } as const;
 
 class ByOperator {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { connectBus, DeadLetters, eventsStream, type Bus, type StreamSpec } from '@outcomes/bus';
 import { EventStore } from '@outcomes/event-store';
 import { createLogger, injectTraceContext, startMetrics, startTracing, type Logger } from '@outcomes/telemetry';
@@ -41,6 +42,7 @@ export async function startRuntime(name: string, config: ServiceConfig, options:
     namespace: config.natsNamespace,
     logger,
     noAsyncTraces: options.noAsyncTraces ?? false,
+    ...(config.natsCreds ? { credentials: readFileSync(config.natsCreds, 'utf8') } : {}),
   });
   const deadLetters = new DeadLetters(pool, bus);
   let health: HealthServer | undefined;

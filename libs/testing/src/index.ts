@@ -5,3 +5,4 @@ export * from './event-store';
 export * from './runtime';
 export * from './decider-spec';
 export * from './processes';
+export * from './secured-nats';

@@ -22,6 +22,13 @@ export class EnginesController {
     return this.services.request(ENGINE_COMMANDS.register, { actor: OPERATOR, engine });
   }
 
+  @Post(':id/credentials')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Mint NATS credentials (a .creds file) that let this engine act as itself only (operator key; shown once)' })
+  credentials(@Param('id') id: string): Promise<unknown> {
+    return this.services.request(ENGINE_COMMANDS.issueCredentials, { actor: OPERATOR, engine_id: id });
+  }
+
   @Get()
   list(@Query() query: ListQueryDto): Promise<unknown> {
     return listPage(query, (after, limit) => this.services.request<Listed>(ENGINE_COMMANDS.list, { limit, after }));

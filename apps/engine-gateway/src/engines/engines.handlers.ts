@@ -112,6 +112,12 @@ export class EnginesHandlers {
     return engineView(await this.engines.reinstate(cmd.engine_id, cmd.actor));
   }
 
+  @MessagePattern(ENGINE_COMMANDS.issueCredentials)
+  async issueCredentials(@Payload() cmd: EngineIdCommand): Promise<unknown> {
+    const { engine, credentials } = await this.engines.issueCredentials(cmd.engine_id, cmd.actor);
+    return { object: 'engine_credentials', engine_id: engine.engineId, transport: 'nats', user_public_key: credentials.userPublicKey, expires_at: credentials.expiresAt.toISOString(), creds: credentials.creds };
+  }
+
   @MessagePattern(ENGINE_COMMANDS.get)
   async get(@Payload() cmd: EngineIdCommand): Promise<unknown> {
     return engineView(await this.engines.get(cmd.engine_id));

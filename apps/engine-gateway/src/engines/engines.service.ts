@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { newId } from '@outcomes/contracts';
 import { canServe, decideEngine, EngineRejected, evolveEngine, initialEngineState, type EngineCommand, type EngineEvent, type EngineProfile, type EngineState } from '@outcomes/domain-engines';
+import { mintEngineCredentials, type EngineCredentials } from '@outcomes/bus';
 import type { AggregateKind, Aggregates, ServiceRuntime } from '@outcomes/platform';
+import type { EngineGatewayConfig } from '../config';
 import type { PoolClient } from 'pg';
-import { AGGREGATES, RUNTIME } from '../tokens';
+import { AGGREGATES, BRIDGE_CONFIG, RUNTIME } from '../tokens';
 
 export const engines: AggregateKind<EngineState, EngineEvent> = { category: 'engine', initialState: initialEngineState, evolve: evolveEngine };
 export type LiveEngine = Exclude<EngineState, { status: 'Empty' }>;
@@ -25,6 +27,7 @@ export class EnginesService {
   constructor(
     @Inject(RUNTIME) private readonly rt: ServiceRuntime,
     @Inject(AGGREGATES) private readonly aggregates: Aggregates,
+    @Inject(BRIDGE_CONFIG) private readonly config: EngineGatewayConfig,
   ) {}
 
   async register(profile: EngineProfile, actor: string): Promise<LiveEngine> {
@@ -48,6 +51,23 @@ export class EnginesService {
 
   reinstate(engineId: string, actor: string): Promise<LiveEngine> {
     return this.run(engineId, { type: 'ReinstateEngine', engineId, by: actor, now: new Date() }, actor);
+  }
+
+  /**
+   * Mints NATS credentials that let the engine act as itself only, and records that it did (the
+   * user's public key and expiry; the seed leaves in this answer and nowhere else).
+   */
+  async issueCredentials(engineId: string, actor: string): Promise<{ engine: LiveEngine; credentials: EngineCredentials }> {
+    const { natsAccount, natsAccountSigningSeed } = this.config;
+    if (!natsAccount || !natsAccountSigningSeed) {
+      throw new EngineRejected('RULE_VIOLATION', 'this platform runs NATS without accounts: set NATS_ACCOUNT and NATS_ACCOUNT_SIGNING_SEED on the engine-gateway to mint engine credentials');
+    }
+    const { state } = await this.aggregates.load(engines, engineId);
+    // The decider's checks first (exists, active, NATS), so nothing is minted for an engine that may not have it.
+    decideEngine({ type: 'RecordCredentials', engineId, by: actor, now: new Date(), userPublicKey: 'U', expiresAt: new Date() }, state);
+    const credentials = await mintEngineCredentials({ account: natsAccount, signingSeed: natsAccountSigningSeed }, engineId, this.rt.bus.namespace, this.config.engineCredentialsTtlSeconds);
+    const engine = await this.run(engineId, { type: 'RecordCredentials', engineId, by: actor, now: new Date(), userPublicKey: credentials.userPublicKey, expiresAt: credentials.expiresAt }, actor);
+    return { engine, credentials };
   }
 
   async get(engineId: string): Promise<LiveEngine> {

@@ -51,4 +51,14 @@ describe('engine', () => {
     spec.given(suspendedEvents).when({ type: 'SuspendEngine', ...at, reason: 'again' }).then([]);
     expect(spec.given([...suspendedEvents, ...spec.given(suspendedEvents).when({ type: 'ReinstateEngine', ...at }).events()]).state).toMatchObject({ status: 'Active' });
   });
+
+  it('records NATS credentials for an active NATS engine only', () => {
+    const expiresAt = new Date('2026-12-22T10:00:00Z');
+    const issue: EngineCommand = { type: 'RecordCredentials', ...at, userPublicKey: 'UABC', expiresAt };
+    spec.given(registered).when(issue).then([{ type: 'EngineCredentialsIssued', data: { engineId: 'eng_1', at: now.toISOString(), by: 'operator', userPublicKey: 'UABC', expiresAt: expiresAt.toISOString() } }]);
+    const suspended = [...registered, { type: 'EngineSuspended' as const, data: { engineId: 'eng_1', at: now.toISOString(), by: 'operator', reason: 'x' } }];
+    spec.given(suspended).when(issue).thenRejects({ code: 'RULE_VIOLATION', fields: [{ field: 'status' }] });
+    const hooked = spec.given([]).when({ ...register, profile: { ...profile, transport: { type: 'webhook', endpointUrl: 'https://e.example', auth: 'bearer', credentials: { keyId: 'k', ciphertext: 'c' } } } }).events();
+    spec.given(hooked).when(issue).thenRejects({ code: 'RULE_VIOLATION', fields: [{ field: 'transport' }] });
+  });
 });

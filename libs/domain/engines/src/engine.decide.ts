@@ -38,7 +38,9 @@ export type EngineEvent =
   | { readonly type: 'EngineRegistered'; readonly data: Stamp & { readonly profile: EngineProfile } }
   | { readonly type: 'EngineUpdated'; readonly data: Stamp & { readonly changes: Partial<Omit<EngineProfile, 'name'>> } }
   | { readonly type: 'EngineSuspended'; readonly data: Stamp & { readonly reason: string } }
-  | { readonly type: 'EngineReinstated'; readonly data: Stamp };
+  | { readonly type: 'EngineReinstated'; readonly data: Stamp }
+  /** NATS credentials were minted for the engine: which user key, until when (the secret part never enters an event). */
+  | { readonly type: 'EngineCredentialsIssued'; readonly data: Stamp & { readonly userPublicKey: string; readonly expiresAt: string } };
 
 export type EngineState =
   | { readonly status: 'Empty'; readonly version: 0 }
@@ -64,7 +66,8 @@ export type EngineCommand =
   | (Addressed & { readonly type: 'RegisterEngine'; readonly profile: EngineProfile })
   | (Addressed & { readonly type: 'UpdateEngine'; readonly changes: Partial<Omit<EngineProfile, 'name'>>; readonly expectedVersion: number | null })
   | (Addressed & { readonly type: 'SuspendEngine'; readonly reason: string })
-  | (Addressed & { readonly type: 'ReinstateEngine' });
+  | (Addressed & { readonly type: 'ReinstateEngine' })
+  | (Addressed & { readonly type: 'RecordCredentials'; readonly userPublicKey: string; readonly expiresAt: Date });
 
 export interface FieldProblem {
   readonly field: string;
@@ -123,6 +126,10 @@ export function decideEngine(command: EngineCommand, state: EngineState): Engine
       return state.status === 'Suspended' ? [] : [{ type: 'EngineSuspended', data: { ...stamp, reason: command.reason } }];
     case 'ReinstateEngine':
       return state.status === 'Active' ? [] : [{ type: 'EngineReinstated', data: stamp }];
+    case 'RecordCredentials':
+      if (state.profile.transport.type !== 'nats') throw new EngineRejected('RULE_VIOLATION', `engine ${command.engineId} is reached by webhook; only NATS engines get NATS credentials`, [{ field: 'transport', reason: 'is webhook' }]);
+      if (state.status !== 'Active') throw new EngineRejected('RULE_VIOLATION', `engine ${command.engineId} is suspended`, [{ field: 'status', reason: 'is suspended; reinstate it first' }]);
+      return [{ type: 'EngineCredentialsIssued', data: { ...stamp, userPublicKey: command.userPublicKey, expiresAt: command.expiresAt.toISOString() } }];
     default: {
       const unhandled: never = command;
       throw new Error(`unhandled command ${String(unhandled)}`);
@@ -144,6 +151,8 @@ export function evolveEngine(state: EngineState, event: EngineEvent): EngineStat
       return { ...next, status: 'Suspended', suspendedReason: event.data.reason };
     case 'EngineReinstated':
       return { ...next, status: 'Active', suspendedReason: null };
+    case 'EngineCredentialsIssued':
+      return next;
     default: {
       const unhandled: never = event;
       return unhandled;
