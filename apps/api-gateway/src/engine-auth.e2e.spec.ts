@@ -1,4 +1,5 @@
-import { connectBus, encodeJson, type Bus } from '@outcomes/bus';
+import { connectBus, decodeJson, encodeJson, type Bus } from '@outcomes/bus';
+import { engineInboxPrefix, type CredentialRef } from '@outcomes/contracts';
 import { runEngine, type RunningEngine } from '@outcomes/engine-kit';
 import { eventually, startSecuredNats, type SecuredNats } from '@outcomes/testing';
 import { PermissionViolationError } from '@nats-io/nats-core';
@@ -30,7 +31,7 @@ const connectAs = async (engineId: string): Promise<{ bus: Bus; problems: Error[
   const res = await api<{ creds: string; user_public_key: string; expires_at: string }>('POST', `/v1/engines/${engineId}/credentials`, { key: p.operatorKey });
   expect(res.status).toBe(201);
   expect(res.body.creds).toContain('BEGIN NATS USER JWT');
-  const bus = await connectBus({ servers: nats.url, name: engineId, namespace: p.namespace, credentials: res.body.creds, checkJetStream: false });
+  const bus = await connectBus({ servers: nats.url, name: engineId, namespace: p.namespace, credentials: res.body.creds, checkJetStream: false, inboxPrefix: engineInboxPrefix(engineId) });
   buses.push(bus);
   const problems: Error[] = [];
   void (async () => {
@@ -53,7 +54,14 @@ beforeAll(async () => {
   api = p.api;
   const buyer = await api<{ api_key: { secret: string } }>('POST', '/v1/buyers', { key: p.operatorKey, body: { name: 'Acme' } });
   key = buyer.body.api_key.secret;
-  const cfg = await api<{ id: string }>('POST', '/v1/configs', { key, body: { name: 'Support', outcome_type: 'cs.resolve', bid_strategy: { type: 'bid_cap', bid_cap: '1.00' }, budget: { amount: '10.00', period: 'monthly' } } });
+  const cfg = await api<{ id: string }>('POST', '/v1/configs', { key, body: {
+      name: 'Support',
+      outcome_type: 'cs.resolve',
+      bid_strategy: { type: 'bid_cap', bid_cap: '1.00' },
+      budget: { amount: '10.00', period: 'monthly' },
+      context_sources: [{ name: 'crm', type: 'mcp_server', url: 'https://crm.example.com/mcp', credentials: { token: 'crm-secret-42' } }],
+    },
+  });
   configId = cfg.body.id;
   expect((await api('POST', `/v1/configs/${configId}/launch`, { key })).status).toBe(200);
 }, 120_000);
@@ -73,21 +81,29 @@ describe('engines on NATS with their own credentials', () => {
     const rival = await connectAs(rivalId);
     let rivalBids = true;
     const losses: string[] = [];
+    const redeemed: Array<Record<string, string>> = [];
     engines.push(
       runEngine(honest.bus, honestId, {
         bid: () => ({ priceMicros: 300_000 }),
         award: (run) => {
-          void run.complete({ by: 'honest' });
+          void run.credentials('crm').then((c) => {
+            redeemed.push(c);
+            return run.complete({ by: 'honest' });
+          });
           return true;
         },
         loss: (n) => losses.push(n.reason),
       }),
     );
     let finishRival: (() => void) | undefined;
+    let rivalRef: CredentialRef | undefined;
     engines.push(
       runEngine(rival.bus, rivalId, {
         bid: () => (rivalBids ? { priceMicros: 200_000 } : { decline: 'busy' }),
         award: (run) => {
+          // The award names the credentials by reference only.
+          expect(JSON.stringify(run.award)).not.toContain('crm-secret-42');
+          rivalRef = (run.award.context_sources as Array<{ credentials_ref: CredentialRef }>)[0]!.credentials_ref;
           finishRival = () => void run.complete({ by: 'rival' });
           return true;
         },
@@ -105,6 +121,11 @@ describe('engines on NATS with their own credentials', () => {
       const refused = new Promise<Error>((resolve) => honest.bus.nc.subscribe(honest.bus.subject(subject), { callback: (err) => void (err && resolve(err)) }));
       expect(await refused).toBeInstanceOf(PermissionViolationError);
     }
+    // It takes the rival's credential reference: it may not redeem it as the rival, nor as itself.
+    await expect(honest.bus.nc.request(honest.bus.subject(`cred.${rivalId}.redeem`), encodeJson({ ref: rivalRef!.ref }), { timeout: 1000 })).rejects.toThrow(/Permissions Violation for Publish/);
+    const asItself = await honest.bus.nc.request(honest.bus.subject(`cred.${honestId}.redeem`), encodeJson({ ref: rivalRef!.ref }), { timeout: 5000 });
+    expect(decodeJson(asItself.data)).toEqual({ error: 'this reference was issued to another engine' });
+
     // It tries to stream and finish the rival's outcome as the rival: the server drops both.
     const watcher = await connectBus({ servers: nats.url, name: 'watcher', namespace: p.namespace, credentials: nats.platformCreds });
     buses.push(watcher);
@@ -130,6 +151,10 @@ describe('engines on NATS with their own credentials', () => {
     rivalBids = false;
     const second = await api<{ id: string }>('POST', '/v1/outcomes', { key, body: { config_id: configId, input: 'second' } });
     expect(await outcome(second.body.id)).toMatchObject({ status: 'completed', engine: { id: honestId } });
+    // The winner redeemed its reference for the credentials; no event holds them in the clear.
+    expect(redeemed).toEqual([{ token: 'crm-secret-42' }]);
+    const leaked = await pool.query(`SELECT count(*)::int AS n FROM es.events WHERE data::text LIKE '%crm-secret-42%'`);
+    expect(leaked.rows[0]).toEqual({ n: 0 });
   }, 60_000);
 
   it('refuses a connection without credentials, and credentials for a webhook engine', async () => {

@@ -33,9 +33,14 @@ const callsTo = (path: string) => calls.filter((c) => c.path === path);
 const post = (url: string, token: string, body: unknown) =>
   fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-/** The engine's work on an award: a message, a checkpoint, then the result, posted back in two batches. */
+const redeemed: unknown[] = [];
+
+/** The engine's work on an award: the CRM credentials, a message, a checkpoint, then the result, posted back in two batches. */
 async function work(award: Record<string, unknown>): Promise<void> {
   const cb = award['callback'] as { url: string; token: string };
+  const [crm] = award['context_sources'] as Array<{ credentials_ref: { ref: string } }>;
+  const creds = await post(`${new URL(cb.url).origin}/v1/engine-callbacks/credentials`, cb.token, { ref: crm!.credentials_ref.ref });
+  redeemed.push({ status: creds.status, body: await creds.json() });
   await post(cb.url, cb.token, { events: [{ seq: 2, kind: 'checkpoint', progress_percent: 60, phase: 'reviewing' }, { seq: 1, kind: 'message', content: 'Looking at the diff.' }] });
   await post(cb.url, cb.token, { events: [{ seq: 3, kind: 'completed', result: { verdict: 'approve' }, artifacts: [{ name: 'review.md', sha256: 'b'.repeat(64) }] }] });
 }
@@ -77,6 +82,7 @@ beforeAll(async () => {
       bid_strategy: { type: 'bid_cap', bid_cap: '1.00' },
       budget: { amount: '10.00', period: 'monthly' },
       system_prompt: 'Review for correctness.',
+      context_sources: [{ name: 'github', type: 'mcp_server', url: 'https://github.example.com/mcp', credentials: { token: 'gh-secret-7' } }],
     },
   });
   expect(cfg.status).toBe(201);
@@ -118,6 +124,8 @@ describe('a webhook engine', () => {
     expect(bid!.body).toMatchObject({ outcome_id: events[0]!.outcomeId, outcome_type: 'code.review', tmax_ms: 300 });
     const [award] = callsTo('/accept-award');
     expect(award!.body).toMatchObject({ outcome_id: events[0]!.outcomeId, config_id: configId, input: 'Review PR #7', system_prompt: 'Review for correctness.', clearing_price: '0.20' });
+    expect(JSON.stringify(award!.body)).not.toContain('gh-secret-7');
+    expect(redeemed).toEqual([{ status: 200, body: { credentials: { token: 'gh-secret-7' } } }]);
     expect((award!.body['callback'] as { url: string }).url).toBe(`${p.baseUrl}/v1/engine-callbacks/outcomes/${events[0]!.outcomeId}/events`);
     // Every call is signed with the engine's secret, authenticated as registered, and carries an idempotency key.
     for (const c of calls) {
@@ -141,6 +149,9 @@ describe('a webhook engine', () => {
     expect(malformed.status).toBe(400);
     const body = (await malformed.json()) as { error: { fields: Array<{ field: string }> } };
     expect(body.error.fields.map((f) => f.field).sort()).toEqual(['events[0].phase', 'events[0].progress_percent', 'events[0].seq']);
+    const forged = await post(`${p.baseUrl}/v1/engine-callbacks/credentials`, token, { ref: 'cref_e30.k1.forged' });
+    expect(forged.status).toBe(403);
+    expect((await post(`${p.baseUrl}/v1/engine-callbacks/credentials`, 'nope', { ref: 'x' })).status).toBe(401);
     const status = await api<{ status: string }>('GET', `/v1/outcomes/${String(award['outcome_id'])}`, { key });
     expect(status.body.status).toBe('completed');
   }, 30_000);
@@ -185,7 +196,7 @@ describe('a webhook engine', () => {
     const update = await eventually(() => callsTo('/configuration-updated')[0]?.body as ConfigurationUpdate | undefined, 20_000, 'a configuration update');
     expect(update.config_id).toBe(configId);
     expect(update.patch).toEqual([{ op: 'replace', path: '/system_prompt', value: 'Review for correctness and style.' }]);
-    const base = { system_prompt: award['system_prompt'], success_criteria: award['success_criteria'], delivery_constraints: award['delivery_constraints'], tools: award['tools'], context_sources: award['context_sources'] };
+    const base = { system_prompt: award['system_prompt'], success_criteria: award['success_criteria'], delivery_constraints: award['delivery_constraints'], tools: award['tools'], context_sources: (award['context_sources'] as Array<Record<string, unknown>>).map(({ credentials_ref: _ref, ...rest }) => rest) };
     expect(jsonPatch.applyPatch(base, jsonPatch.deepClone(update.patch) as Operation[]).newDocument).toEqual(update.configuration);
 
     const feedback = await eventually(() => callsTo('/performance-feedback').map((c) => c.body as unknown as PerformanceFeedback).find((f) => f.completed >= 1), 20_000, 'performance feedback');

@@ -7,6 +7,7 @@ export const auctionSettings = {
   costGoalCeilingPercent: int('COST_GOAL_CEILING_PERCENT', 150, { min: 100, max: 1000 }, 'cost_per_result: the ceiling per outcome, as a percentage of the goal'),
   resumeAfterMs: int('AUCTION_RESUME_AFTER_MS', 5000, { min: 100 }, 'an auction not closed this long after its request is run again (by any copy)'),
   awardTimeoutMs: int('AWARD_TIMEOUT_MS', 2000, { min: 100 }, 'how long a NATS engine has to acknowledge an award'),
+  credentialRefTtlSeconds: int('CREDENTIAL_REF_TTL_SECONDS', 900, { min: 10, max: 86_400 }, 'how long the winner may redeem the credential references of its award'),
   webhookAwardTimeoutMs: int('WEBHOOK_AWARD_TIMEOUT_MS', 35_000, { min: 100 }, 'how long a webhook engine has to acknowledge an award (the engine-gateway retries its calls within this)'),
 } as const;
 

@@ -1,11 +1,13 @@
 import { createAccount, createOperator, createUser, encodeAccount, encodeOperator, encodeUser, fmtCreds, fromSeed, type KeyPair } from '@nats-io/jwt';
-import { ENGINE_SUBJECTS } from '@outcomes/contracts';
+import { ENGINE_SUBJECTS, engineInboxPrefix } from '@outcomes/contracts';
 
 /**
  * NATS decentralized auth for engines. The platform's account carries a signing key; the
  * engine-gateway holds its seed and mints each NATS engine a user JWT whose permissions name that
  * engine alone: it may receive bid requests, awards and notices on `engine.<its id>.>`, answer
- * them (one reply per request received), and publish its execution on `exec.<its id>.>`. The
+ * them (one reply per request received), publish its execution on `exec.<its id>.>`, and redeem
+ * the credential references of its awards on `cred.<its id>.redeem`, reading the answers in an
+ * inbox of its own (it connects with `inboxPrefix: engineInboxPrefix(id)`). The
  * server enforces it, so an engine can neither read another engine's awards nor bid, stream or
  * finish as another engine.
  */
@@ -28,8 +30,8 @@ export function enginePermissions(engineId: string, namespace: string) {
   const p = (s: string) => (namespace ? `${namespace}.${s}` : s);
   const own = (subject: string) => p(subject.slice(0, subject.lastIndexOf('.') + 1) + '>');
   return {
-    sub: { allow: [own(ENGINE_SUBJECTS.bidRequest(engineId))], deny: [] },
-    pub: { allow: [p(`exec.${engineId}.>`)], deny: [] },
+    sub: { allow: [own(ENGINE_SUBJECTS.bidRequest(engineId)), `${engineInboxPrefix(engineId)}.>`], deny: [] },
+    pub: { allow: [p(`exec.${engineId}.>`), p(ENGINE_SUBJECTS.redeemCredential(engineId))], deny: [] },
     // Replies only to requests it received, one each, within a minute.
     resp: { max: 1, ttl: 60_000_000_000 },
   };

@@ -38,6 +38,8 @@ export interface BusOptions {
    * JetStream at all: it connects without asking.
    */
   readonly checkJetStream?: boolean;
+  /** Where replies to this connection's requests arrive (an engine's credentials allow only its own). */
+  readonly inboxPrefix?: string;
 }
 
 export interface Bus {
@@ -69,6 +71,7 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
     reconnectJitter: Math.round(waitMs / 2),
     waitOnFirstConnect: opts.waitOnFirstConnect ?? false,
     noAsyncTraces: opts.noAsyncTraces ?? false,
+    ...(opts.inboxPrefix ? { inboxPrefix: opts.inboxPrefix } : {}),
     ...(opts.credentials ? { authenticator: credsAuthenticator(new TextEncoder().encode(opts.credentials)) } : {}),
   });
   void logStatus(nc, opts.name, logger);

@@ -29,6 +29,8 @@ export const CATALOG_COMMANDS = {
   listConfigs: 'cmd.catalog.listConfigs',
   /** Internal: where an escalation goes, credentials opened. Never exposed over HTTP. */
   handoffTarget: 'cmd.catalog.handoffTarget',
+  /** Internal: short-lived references to a configuration's context-source credentials, for one award. */
+  issueCredentialRefs: 'cmd.catalog.issueCredentialRefs',
 } as const;
 
 const TYPE_KEY = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){1,2}$/;
@@ -150,6 +152,14 @@ export class ReviseConfigCommand extends OneConfig {
 }
 
 export class ConfigLifecycleCommand extends OneConfig {}
+
+export class IssueCredentialRefsCommand {
+  @Matches(idPattern('buy')) buyer_id!: string;
+  @IsString() @Length(1, 64) config_id!: string;
+  @IsString() @Length(1, 64) engine_id!: string;
+  @IsString() @Length(1, 64) outcome_id!: string;
+  @IsInt() @Min(10) @Max(86_400) ttl_seconds!: number;
+}
 
 export class GetConfigCommand {
   @Matches(idPattern('buy'))

@@ -102,6 +102,18 @@ export class ReportExecutionCommand extends ExecutionReportsDto {
   @IsString() @Length(1, 64) outcome_id!: string;
 }
 
+export class RedeemCredentialDto {
+  @ApiProperty({ description: 'The credentials_ref.ref of a context source in the award' })
+  @IsString()
+  @Length(1, 4000)
+  ref!: string;
+}
+
+export class RedeemCredentialCommand extends RedeemCredentialDto {
+  @IsString() @Length(1, 2000) token!: string;
+}
+
 export const ENGINE_CALLBACK_COMMANDS = {
   reportExecution: 'cmd.engine-gateway.reportExecution',
+  redeemCredential: 'cmd.engine-gateway.redeemCredential',
 } as const;

@@ -8,6 +8,9 @@ export const ENGINE_SUBJECTS = {
   award: (engineId: string) => `engine.${engineId}.award`,
   notice: (engineId: string) => `engine.${engineId}.notice`,
   execution: (engineId: string, outcomeId: string, kind: ExecutionKind) => `exec.${engineId}.${outcomeId}.${kind}`,
+  /** An engine exchanges a credential reference of its award for the credentials (request/reply). */
+  redeemCredential: (engineId: string) => `cred.${engineId}.redeem`,
+  allRedeemCredential: 'cred.*.redeem',
   /** Everything every engine streams: the auction service listens here. */
   allExecution: 'exec.*.*.*',
 } as const;
@@ -140,3 +143,18 @@ export interface PerformanceFeedback {
   /** 100: every outcome completed; the share completed, in percent. */
   readonly performance_index: number;
 }
+
+/**
+ * In an award, a context source that needs credentials carries a reference in their place: the
+ * awarded engine exchanges it (over NATS on its own `cred.<id>.redeem`, or through the callback API)
+ * before it expires. The credentials never travel in the award and never enter an event.
+ */
+export interface CredentialRef {
+  readonly ref: string;
+  readonly expires_at: string;
+}
+
+export type RedeemCredentialResponse = { readonly credentials: Record<string, string> } | { readonly error: string };
+
+/** The inbox prefix of an engine's own requests: its credentials let it read replies there only. */
+export const engineInboxPrefix = (engineId: string) => `_INBOX_${engineId}`;

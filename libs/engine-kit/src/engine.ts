@@ -1,5 +1,5 @@
 import { decodeJson, encodeJson, type Bus } from '@outcomes/bus';
-import { ENGINE_SUBJECTS, formatUsd, type Award, type AwardResponse, type BidRequest, type BidResponse, type ExecutionKind, type ExecutionPayloads, type LossNotice } from '@outcomes/contracts';
+import { ENGINE_SUBJECTS, formatUsd, type Award, type CredentialRef, type RedeemCredentialResponse, type AwardResponse, type BidRequest, type BidResponse, type ExecutionKind, type ExecutionPayloads, type LossNotice } from '@outcomes/contracts';
 
 /** What an engine streams while it works on an awarded outcome; exactly one of the last three ends it. */
 export class Execution {
@@ -23,6 +23,20 @@ export class Execution {
 
   checkpoint(progressPercent: number, phase: string, estimatedCompletionSeconds: number | null = null): void {
     this.send('checkpoint', { progress_percent: progressPercent, phase, estimated_completion_seconds: estimatedCompletionSeconds });
+  }
+
+  /**
+   * The credentials of a context source of the award, exchanged for the short-lived reference the
+   * award carries (connect with `inboxPrefix: engineInboxPrefix(engineId)` when NATS runs with accounts).
+   */
+  async credentials(sourceName: string): Promise<Record<string, string>> {
+    const sources = (this.award.context_sources ?? []) as Array<{ name: string; credentials_ref?: CredentialRef }>;
+    const ref = sources.find((s) => s.name === sourceName)?.credentials_ref;
+    if (!ref) throw new Error(`the award has no credentials for context source ${sourceName}`);
+    const msg = await this.bus.nc.request(this.bus.subject(ENGINE_SUBJECTS.redeemCredential(this.engineId)), encodeJson({ ref: ref.ref }), { timeout: 5000 });
+    const answer = decodeJson<RedeemCredentialResponse>(msg.data);
+    if ('error' in answer) throw new Error(`credentials for ${sourceName}: ${answer.error}`);
+    return answer.credentials;
   }
 
   /** `keepSessionOpen`: in a multi-turn session, this turn is answered but the conversation goes on. */

@@ -1,9 +1,15 @@
 import { Body, Controller, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ENGINE_CALLBACK_COMMANDS, ExecutionReportsDto } from '@outcomes/contracts';
+import { ENGINE_CALLBACK_COMMANDS, ExecutionReportsDto, RedeemCredentialDto } from '@outcomes/contracts';
 import { Public } from '../auth/access';
 import { ApiError } from '../http/api-error';
 import { ServiceClient } from '../service.client';
+
+const bearer = (authorization: string | undefined): string => {
+  const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+  if (!token) throw new ApiError('unauthenticated', 'send the callback token of the award as "Authorization: Bearer <token>"');
+  return token;
+};
 
 /**
  * Where webhook engines post their execution back. The bearer is the callback token of the award
@@ -20,8 +26,13 @@ export class EngineCallbacksController {
   @HttpCode(202)
   @ApiOperation({ summary: 'A webhook engine reports messages, tool calls, checkpoints and the end of an awarded outcome (callback token)' })
   report(@Param('id') id: string, @Headers('authorization') authorization: string | undefined, @Body() body: ExecutionReportsDto): Promise<unknown> {
-    const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
-    if (!token) throw new ApiError('unauthenticated', 'send the callback token of the award as "Authorization: Bearer <token>"');
-    return this.services.request(ENGINE_CALLBACK_COMMANDS.reportExecution, { token, outcome_id: id, events: body.events });
+    return this.services.request(ENGINE_CALLBACK_COMMANDS.reportExecution, { token: bearer(authorization), outcome_id: id, events: body.events });
+  }
+
+  @Post('credentials')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'A webhook engine exchanges a credential reference of its award for the credentials (callback token)' })
+  redeem(@Headers('authorization') authorization: string | undefined, @Body() body: RedeemCredentialDto): Promise<unknown> {
+    return this.services.request(ENGINE_CALLBACK_COMMANDS.redeemCredential, { token: bearer(authorization), ref: body.ref });
   }
 }

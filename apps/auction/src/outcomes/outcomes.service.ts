@@ -12,6 +12,7 @@ import {
   subjectsFor,
   type Award,
   type AwardResponse,
+  type CredentialRef,
   type BidRequest,
   type BidResponse,
   type ConfigView,
@@ -366,6 +367,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
       clearing_price: formatUsd(clearingPriceMicros),
       input,
       ...engineFacingConfig(config),
+      context_sources: await this.withCredentialRefs(lot, config, winner.engineId),
     };
     const timeout = transport === 'webhook' ? this.config.webhookAwardTimeoutMs : this.config.awardTimeoutMs;
     // A webhook engine may take a while to answer: no copy resumes this auction meanwhile.
@@ -376,6 +378,19 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     } catch {
       return { acknowledged: false, reason: 'no answer to the award' };
     }
+  }
+
+  /** Context sources as the winner gets them: where one needs credentials, a short-lived reference to them. */
+  private async withCredentialRefs(lot: Lot, config: Config, engineId: string): Promise<Config['context_sources']> {
+    if (!config.context_sources.some((s) => s.has_credentials)) return config.context_sources;
+    const refs = await this.request<Record<string, CredentialRef>>(CATALOG_COMMANDS.issueCredentialRefs, {
+      buyer_id: lot.buyerId,
+      config_id: config.id,
+      engine_id: engineId,
+      outcome_id: lot.outcomeId,
+      ttl_seconds: this.config.credentialRefTtlSeconds,
+    });
+    return config.context_sources.map((s) => (refs[s.name] ? { ...s, credentials_ref: refs[s.name] } : s));
   }
 
   private async onReport(engineId: string, outcomeId: string, kind: ExecutionKind, payload: Record<string, unknown>): Promise<void> {

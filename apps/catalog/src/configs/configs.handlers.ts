@@ -7,6 +7,8 @@ import {
   DraftConfigCommand,
   formatUsd,
   GetConfigCommand,
+  IssueCredentialRefsCommand,
+  type CredentialRef,
   ListConfigsCommand,
   ReviseConfigCommand,
   toConfigSections,
@@ -15,6 +17,7 @@ import {
 import type { ConfigSections, PricingSummary } from '@outcomes/domain-catalog';
 import { SEALER, type Sealer } from '../runtime.token';
 import { ConfigsService, type LiveConfig } from './configs.service';
+import { CredentialRefs } from './credential-refs';
 
 const pricingView = (p: PricingSummary) => ({
   typical_price: { min: formatUsd(p.typicalMinMicros), max: formatUsd(p.typicalMaxMicros) },
@@ -42,6 +45,7 @@ export class ConfigsHandlers {
   constructor(
     private readonly configs: ConfigsService,
     @Inject(SEALER) private readonly sealer: Sealer,
+    private readonly refs: CredentialRefs,
   ) {}
 
   private sections(dto: Parameters<typeof toConfigSections>[0]): ConfigSections {
@@ -95,6 +99,11 @@ export class ConfigsHandlers {
           ? { type: d.type, queue_name: d.queueName, connection: d.connection }
           : { type: d.type, address: d.address, template: d.template };
     return { destination, include_summary: h.includeSummary, include_transcript: h.includeTranscript, include_context: h.includeContext };
+  }
+
+  @MessagePattern(CATALOG_COMMANDS.issueCredentialRefs)
+  issueCredentialRefs(@Payload() cmd: IssueCredentialRefsCommand): Promise<Record<string, CredentialRef>> {
+    return this.refs.issue(cmd.buyer_id, cmd.config_id, cmd.engine_id, cmd.outcome_id, cmd.ttl_seconds);
   }
 
   @MessagePattern(CATALOG_COMMANDS.listConfigs)

@@ -17,6 +17,7 @@ import {
   type ExecutionReportDto,
   type LossNotice,
   type PerformanceFeedback,
+  type RedeemCredentialResponse,
 } from '@outcomes/contracts';
 import { postSigned, type Sealer, type ServiceRuntime } from '@outcomes/platform';
 import type { Msg, Subscription } from '@nats-io/nats-core';
@@ -34,6 +35,12 @@ export const WEBHOOK_PATHS = {
   configuration: '/configuration-updated',
   feedback: '/performance-feedback',
 } as const;
+
+/** The configuration as an award carried it, less the credential references (those belong to that award alone). */
+const withoutRefs = (c: ReturnType<typeof engineFacingConfig<Award>>) => ({
+  ...c,
+  context_sources: Array.isArray(c.context_sources) ? (c.context_sources as Array<Record<string, unknown>>).map(({ credentials_ref: _ref, ...rest }) => rest) : c.context_sources,
+});
 
 interface Target {
   readonly url: string;
@@ -136,7 +143,7 @@ export class WebhookBridge implements OnModuleInit, OnModuleDestroy {
     await this.rt.pool.query(
       `INSERT INTO engines.webhook_config_views (engine_id, config_id, config_version, view) VALUES ($1, $2, $3, $4)
        ON CONFLICT (engine_id, config_id) DO UPDATE SET config_version = EXCLUDED.config_version, view = EXCLUDED.view WHERE engines.webhook_config_views.config_version <= EXCLUDED.config_version`,
-      [engineId, award.config_id, award.config_version, JSON.stringify(engineFacingConfig(award))],
+      [engineId, award.config_id, award.config_version, JSON.stringify(withoutRefs(engineFacingConfig(award)))],
     );
     return { acknowledged: true };
   }
@@ -167,6 +174,16 @@ export class WebhookBridge implements OnModuleInit, OnModuleDestroy {
     const final = ordered.find((e) => FINAL_EXECUTION_KINDS.includes(e.kind));
     if (final) await this.rt.pool.query(`UPDATE engines.webhook_awards SET ended_kind = $2, ended_at = now() WHERE outcome_id = $1 AND engine_id = $3 AND ended_at IS NULL`, [outcomeId, final.kind, grant.engineId]);
     return { accepted: ordered.length };
+  }
+
+  /** A webhook engine redeems a credential reference of its award: as itself, which its callback token proves. */
+  async redeemCredential(token: string, ref: string): Promise<{ credentials: Record<string, string> }> {
+    const grant = readCallbackToken(this.sealer, token, new Date());
+    if ('refused' in grant) throw new CommandError('UNAUTHENTICATED', `the callback token ${grant.refused}`);
+    const msg = await this.rt.bus.nc.request(this.rt.bus.subject(ENGINE_SUBJECTS.redeemCredential(grant.engineId)), encodeJson({ ref }), { timeout: 5000 });
+    const answer = decodeJson<RedeemCredentialResponse>(msg.data);
+    if ('error' in answer) throw new CommandError('FORBIDDEN', answer.error, { field: 'ref', reason: answer.error });
+    return answer;
   }
 
   /**
