@@ -264,20 +264,23 @@ describe('outcomes', () => {
     expect(ended).toMatchObject({ engine: { id: hesitant } });
   }, 60_000);
 
-  it('delivers an escalation to the buyer’s webhook, signed, with the hand-off package', async () => {
+  it('delivers an escalation to the buyer’s webhook, signed, in durable rounds that survive a restart of the auction service', async () => {
     const received: Array<{ headers: Record<string, string | string[] | undefined>; body: string }> = [];
     const server: Server = createServer((req, res) => {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
         received.push({ headers: req.headers, body });
-        // The first delivery fails: the platform retries.
-        res.statusCode = received.length === 1 ? 503 : 200;
+        // The whole first round (three calls) fails: the next round is a durable timer.
+        res.statusCode = received.length <= 3 ? 503 : 200;
         res.end();
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/escalations`;
+    const pool = p.db.pool({ max: 1 });
+    const handoffEvents = async (id: string) =>
+      (await pool.query<{ type: string; attempts: number }>(`SELECT type, (data->>'attempts')::int AS attempts FROM es.events WHERE stream_id = $1 AND type LIKE 'Handoff%' ORDER BY version`, [`outcome-${id}`])).rows;
     try {
       const cfg = await api<{ id: string }>('POST', '/v1/configs', {
         key,
@@ -292,22 +295,27 @@ describe('outcomes', () => {
       expect(cfg.status).toBe(201);
       await api('POST', `/v1/configs/${cfg.body.id}/launch`, { key });
       const placed = await api<{ id: string }>('POST', '/v1/outcomes', { key, body: { config_id: cfg.body.id, input: 'chest pain' } });
-      await eventually(() => (received.length >= 2 ? true : undefined), 15_000, 'the retried hand-off');
-      const last = received[1]!;
+      await eventually(async () => ((await handoffEvents(placed.body.id)).length === 1 ? true : undefined), 15_000, 'the failed first round');
+      expect(await handoffEvents(placed.body.id)).toEqual([{ type: 'HandoffRetryScheduled', attempts: 3 }]);
+      // The process that scheduled the next round dies; its successor delivers it.
+      await p.killAuction();
+      p.restartAuction();
+      await eventually(async () => ((await handoffEvents(placed.body.id)).length === 2 ? true : undefined), 30_000, 'the delivery after the restart');
+      expect(await handoffEvents(placed.body.id)).toEqual([
+        { type: 'HandoffRetryScheduled', attempts: 3 },
+        { type: 'HandoffDelivered', attempts: 4 },
+      ]);
+      expect(received).toHaveLength(4);
+      const last = received[3]!;
       const pkg = JSON.parse(last.body) as Record<string, unknown>;
       expect(pkg).toMatchObject({ outcome_id: placed.body.id, escalation_reason: { trigger: 'no_bid' }, context: { input: 'chest pain' } });
       const [t, v1] = String(last.headers['outcomes-signature']).split(',').map((x) => x.split('=')[1]!);
       expect(v1).toBe(createHmac('sha256', 'whsec_test').update(`${t}.${last.body}`).digest('hex'));
-      expect(last.headers['idempotency-key']).toBe(received[0]!.headers['idempotency-key']);
-      const pool = p.db.pool({ max: 1 });
-      await eventually(async () => {
-        const { rows } = await pool.query<{ attempts: number }>(`SELECT (data->>'attempts')::int AS attempts FROM es.events WHERE stream_id = $1 AND type = 'HandoffDelivered'`, [`outcome-${placed.body.id}`]);
-        return rows[0]?.attempts === 2 ? true : undefined;
-      }, 10_000, 'the delivery to be recorded');
+      expect(new Set(received.map((r) => r.headers['idempotency-key']))).toEqual(new Set([`hoff_${placed.body.id.slice(4)}`]));
     } finally {
       server.close();
     }
-  }, 30_000);
+  }, 60_000);
 
   it('answers another buyer’s outcome, and a draft configuration, as the API promises', async () => {
     const other = await api<{ api_key: { secret: string } }>('POST', '/v1/buyers', { key: p.operatorKey, body: { name: 'Other' } });

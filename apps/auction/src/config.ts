@@ -1,4 +1,4 @@
-import { int, loadConfig } from '@outcomes/config';
+import { int, intList, loadConfig, optionalStr, str } from '@outcomes/config';
 import { serviceSettings } from '@outcomes/platform';
 
 export const auctionSettings = {
@@ -7,6 +7,9 @@ export const auctionSettings = {
   costGoalCeilingPercent: int('COST_GOAL_CEILING_PERCENT', 150, { min: 100, max: 1000 }, 'cost_per_result: the ceiling per outcome, as a percentage of the goal'),
   resumeAfterMs: int('AUCTION_RESUME_AFTER_MS', 5000, { min: 100 }, 'an auction not closed this long after its request is run again (by any copy)'),
   awardTimeoutMs: int('AWARD_TIMEOUT_MS', 2000, { min: 100 }, 'how long a NATS engine has to acknowledge an award'),
+  handoffRetrySeconds: intList('HANDOFF_RETRY_SECONDS', [30, 120, 600, 1800, 3600], { min: 1 }, 'after a failed round of hand-off deliveries, the waits before the next rounds (comma-separated seconds); then it is recorded as failed'),
+  smtpUrl: optionalStr('SMTP_URL', 'mail relay for e-mail hand-offs, e.g. smtps://user:pass@smtp.example.com:465; none: e-mail hand-offs fail with a clear reason'),
+  smtpFrom: str('SMTP_FROM', 'Outcomes <handoffs@outcomes.local>', 'sender of e-mail hand-offs'),
   credentialRefTtlSeconds: int('CREDENTIAL_REF_TTL_SECONDS', 900, { min: 10, max: 86_400 }, 'how long the winner may redeem the credential references of its award'),
   webhookAwardTimeoutMs: int('WEBHOOK_AWARD_TIMEOUT_MS', 35_000, { min: 100 }, 'how long a webhook engine has to acknowledge an award (the engine-gateway retries its calls within this)'),
 } as const;

@@ -47,6 +47,20 @@ export const int = (env: string, fallback: number, opts: { min?: number; max?: n
   },
 });
 
+/** `30,120,600`: whole numbers, each at least `min`; an empty list only when `allowEmpty`. */
+export const intList = (env: string, fallback: readonly number[], opts: { min?: number } = {}, description = ''): Setting<number[]> => ({
+  env,
+  description,
+  parse: (raw) => {
+    if (raw === undefined || raw.trim() === '') return [...fallback];
+    const parts = raw.split(',').map((x) => x.trim());
+    if (!parts.every((x) => /^\d+$/.test(x))) return invalid(env, `must be comma-separated whole numbers, got "${raw}"`);
+    const values = parts.map(Number);
+    if (opts.min !== undefined && values.some((v) => v < opts.min!)) return invalid(env, `each must be >= ${opts.min}, got "${raw}"`);
+    return values;
+  },
+});
+
 export const bool = (env: string, fallback: boolean, description = ''): Setting<boolean> => ({
   env,
   description,

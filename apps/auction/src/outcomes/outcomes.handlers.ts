@@ -71,6 +71,8 @@ export function publicEvent(version: number, e: OutcomeEvent): OutcomeStreamEven
       return { version, event: 'handoff_delivered', data: { destination: e.data.destination, attempts: e.data.attempts }, at };
     case 'HandoffFailed':
       return { version, event: 'handoff_failed', data: { destination: e.data.destination, attempts: e.data.attempts, reason: e.data.reason }, at };
+    case 'HandoffRetryScheduled':
+      return { version, event: 'handoff_retry_scheduled', data: { destination: e.data.destination, attempts: e.data.attempts, reason: e.data.reason, retry_at: e.data.retryAt }, at };
     default: {
       const unhandled: never = e;
       return unhandled;

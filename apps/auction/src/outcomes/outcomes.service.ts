@@ -53,7 +53,7 @@ import type { Subscription } from '@nats-io/nats-core';
 import type { PoolClient } from 'pg';
 import type { AuctionConfig } from '../config';
 import { AGGREGATES, AUCTION_CONFIG, RUNTIME } from '../tokens';
-import { deliver } from '../handoff/handoff';
+import { deliver, smtpMailer, type Mailer } from '../handoff/handoff';
 import { FixedCeilingController, PriorSuccessModel, type CeilingController, type SuccessModel } from './pricing';
 
 export const outcomes: AggregateKind<OutcomeState, OutcomeEvent> = { category: 'outcome', initialState: initialOutcomeState, evolve: evolveOutcome };
@@ -64,6 +64,7 @@ export type LiveSession = Exclude<SessionState, { status: 'empty' }>;
 /** What an auction sells: an outcome of one buyer's request, maybe a session's turn. */
 type Lot = Pick<LiveOutcome['request'], 'outcomeId' | 'buyerId' | 'input' | 'sessionId'>;
 
+type TimerKind = 'auction' | 'max_latency' | 'deadline' | 'handoff';
 type Config = ConfigView & { readonly pricing_summary: { readonly typical_price: { readonly min: string; readonly max: string } } | null };
 
 /** The outcome's read model and its durable timers, in the transaction of its events. */
@@ -86,7 +87,14 @@ const projectWith = (resumeAfterMs: number) => async (tx: PoolClient, _e: readon
   if ((after.status === 'auctioning' || after.status === 'running') && delivery.deadlineSeconds !== null && !after.late) {
     await tx.query(`INSERT INTO auction.timers (outcome_id, kind, due_at) VALUES ($1, 'deadline', $2) ON CONFLICT DO NOTHING`, [outcomeId, new Date(requestedAt + delivery.deadlineSeconds * 1000)]);
   }
-  if (after.status !== 'auctioning' && after.status !== 'running') await tx.query(`DELETE FROM auction.timers WHERE outcome_id = $1`, [outcomeId]);
+  if (after.status !== 'auctioning' && after.status !== 'running') await tx.query(`DELETE FROM auction.timers WHERE outcome_id = $1 AND kind <> 'handoff'`, [outcomeId]);
+  // The hand-off is an outbox: its first round is due with the escalation, each later one when the last failed round says.
+  if (after.status === 'escalated' && !after.handoff?.settled) {
+    const retryAt = after.handoff?.retryAt;
+    if (retryAt) await tx.query(`INSERT INTO auction.timers (outcome_id, kind, due_at) VALUES ($1, 'handoff', $2) ON CONFLICT (outcome_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at`, [outcomeId, new Date(retryAt)]);
+    else await tx.query(`INSERT INTO auction.timers (outcome_id, kind, due_at) VALUES ($1, 'handoff', now()) ON CONFLICT DO NOTHING`, [outcomeId]);
+  }
+  if (after.handoff?.settled) await tx.query(`DELETE FROM auction.timers WHERE outcome_id = $1 AND kind = 'handoff'`, [outcomeId]);
   await tx.query(
     `INSERT INTO auction.outcomes (outcome_id, buyer_id, status, engine_id, version, state, updated_at) VALUES ($1, $2, $3, $4, 1, $5, now())
      ON CONFLICT (outcome_id) DO UPDATE SET status = EXCLUDED.status, engine_id = EXCLUDED.engine_id, version = auction.outcomes.version + 1, state = EXCLUDED.state, updated_at = now()`,
@@ -103,6 +111,7 @@ const passOn = (err: unknown): never => {
 @Injectable()
 export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   private readonly ceilings: CeilingController;
+  private readonly mailer: Mailer | undefined;
   private readonly success: SuccessModel = new PriorSuccessModel();
   private execution?: Subscription;
   private timers?: NodeJS.Timeout;
@@ -126,6 +135,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   ) {
     this.ceilings = new FixedCeilingController(config.costGoalCeilingPercent);
     this.project = projectWith(config.resumeAfterMs);
+    this.mailer = config.smtpUrl ? smtpMailer(config.smtpUrl, config.smtpFrom) : undefined;
   }
 
   /** Engines' execution reports, shared by the copies of this service through a queue group. */
@@ -150,7 +160,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
    * leaves the lease to expire, and another copy fires the timer again.
    */
   private async fireDueTimers(): Promise<void> {
-    const { rows } = await this.rt.pool.query<{ outcome_id: string; kind: 'auction' | 'max_latency' | 'deadline'; due_at: Date }>(
+    const { rows } = await this.rt.pool.query<{ outcome_id: string; kind: TimerKind; due_at: Date }>(
       `UPDATE auction.timers t SET due_at = now() + interval '30 seconds'
         FROM (SELECT outcome_id, kind FROM auction.timers WHERE due_at <= now() ORDER BY due_at LIMIT 50 FOR UPDATE SKIP LOCKED) due
         WHERE t.outcome_id = due.outcome_id AND t.kind = due.kind
@@ -167,9 +177,10 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     );
   }
 
-  private async fire(outcomeId: string, kind: 'auction' | 'max_latency' | 'deadline'): Promise<void> {
+  private async fire(outcomeId: string, kind: TimerKind): Promise<void> {
     const { state } = await this.aggregates.load(outcomes, outcomeId);
     if (state.status === 'empty') return;
+    if (kind === 'handoff') return state.status === 'escalated' && !state.handoff?.settled ? this.handOff(state) : undefined;
     const now = new Date();
     // The copy that ran this auction is gone: run it again (its reservation, if any, is reused).
     if (kind === 'auction' && state.status === 'auctioning') return this.auctionAgain(state);
@@ -439,8 +450,6 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   private async apply(outcomeId: string, command: OutcomeCommand, actor: string): Promise<LiveOutcome> {
     const { state, events } = await this.aggregates.execute(outcomes, outcomeId, (s) => decideOutcome(command, s), { actor, project: this.project, retries: 20 });
     if (state.status === 'empty') throw new OutcomeRefused('NOT_FOUND', `outcome ${outcomeId} does not exist`);
-    const escalated = events.find((e) => e.type === 'OutcomeEscalated');
-    if (escalated?.type === 'OutcomeEscalated') this.track(this.handOff(state, escalated.data));
     const sessionId = state.request.sessionId;
     if (sessionId) {
       const now = new Date();
@@ -454,8 +463,14 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     return state;
   }
 
-  /** Every escalation goes to the buyer's configured hand-off destination, and the result is recorded. */
-  private async handOff(state: LiveOutcome, e: Extract<OutcomeEvent, { type: 'OutcomeEscalated' }>['data']): Promise<void> {
+  /**
+   * One round of deliveries of an escalation's package to the buyer's hand-off destination (a
+   * durable timer fires it): delivered, or failed with the next round scheduled, until the retry
+   * schedule runs out and the failure is recorded. No destination configured: nothing to do.
+   */
+  private async handOff(state: LiveOutcome): Promise<void> {
+    const e = state.escalation;
+    if (!e) return;
     const target = await this.request<HandoffTarget>(CATALOG_COMMANDS.handoffTarget, { buyer_id: state.request.buyerId, config_id: state.request.configId });
     if (target === null) return;
     const engineSide = (e.handoff ?? {}) as Record<string, unknown>;
@@ -470,8 +485,10 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
       work_completed: { percentage: Number(engineSide['work_completed_percent'] ?? 0) },
       priority: 'normal',
       timestamp: e.at,
-    });
-    await this.apply(state.request.outcomeId, { type: 'RecordHandoff', now: new Date(), ...delivery }, 'auction');
+    }, this.mailer);
+    const wait = this.config.handoffRetrySeconds[state.handoff?.rounds ?? 0];
+    const retryAt = delivery.failure !== null && wait !== undefined ? new Date(Date.now() + wait * 1000) : null;
+    await this.apply(state.request.outcomeId, { type: 'RecordHandoff', now: new Date(), ...delivery, retryAt }, 'auction');
   }
 
   private request<T>(command: string, payload: unknown): Promise<T> {

@@ -62,4 +62,21 @@ describe('outcome', () => {
     const h = after(request, { type: 'DeclineAward', now, engineId: 'eng_a', reason: 'at capacity' });
     expect(spec.given(h).state).toMatchObject({ status: 'auctioning', declinedBy: ['eng_a'] });
   });
+
+  it('keeps a hand-off open across failed rounds until one delivers or the schedule runs out, counting every call', () => {
+    const escalated = after(request, { type: 'Escalate', now, trigger: 'no_bid', details: 'none' });
+    expect(spec.given(escalated).state).toMatchObject({ escalation: { trigger: 'no_bid', details: 'none' } });
+    const retryAt = new Date('2026-11-22T10:00:30Z');
+    const failedOnce = after(request, { type: 'Escalate', now, trigger: 'no_bid', details: 'none' }, { type: 'RecordHandoff', now, destination: 'webhook', attempts: 3, failure: 'HTTP 503', retryAt });
+    expect(failedOnce.at(-1)).toEqual({ type: 'HandoffRetryScheduled', data: { outcomeId: 'out_1', destination: 'webhook', attempts: 3, reason: 'HTTP 503', retryAt: retryAt.toISOString(), at: now.toISOString() } });
+    expect(spec.given(failedOnce).state).toMatchObject({ handoff: { attempts: 3, rounds: 1, retryAt: retryAt.toISOString(), settled: false } });
+    spec.given(failedOnce).when({ type: 'RecordHandoff', now, destination: 'webhook', attempts: 2, failure: null }).then([
+      { type: 'HandoffDelivered', data: { outcomeId: 'out_1', destination: 'webhook', attempts: 5, at: now.toISOString() } },
+    ]);
+    const gaveUp = [...failedOnce, ...spec.given(failedOnce).when({ type: 'RecordHandoff', now, destination: 'webhook', attempts: 3, failure: 'HTTP 503', retryAt: null }).events()];
+    expect(gaveUp.at(-1)).toMatchObject({ type: 'HandoffFailed', data: { attempts: 6 } });
+    // Settled: a late duplicate round records nothing.
+    spec.given(gaveUp).when({ type: 'RecordHandoff', now, destination: 'webhook', attempts: 1, failure: null }).then([]);
+    spec.given(after(request)).when({ type: 'RecordHandoff', now, destination: 'webhook', attempts: 1, failure: null }).thenRejects({ code: 'RULE_VIOLATION' });
+  });
 });

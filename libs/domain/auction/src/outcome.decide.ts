@@ -69,6 +69,11 @@ export type OutcomeEvent =
   /** The escalation's package reached the buyer's destination, or could not. */
   | { readonly type: 'HandoffDelivered'; readonly data: { readonly outcomeId: string; readonly destination: string; readonly attempts: number; readonly at: string } }
   | { readonly type: 'HandoffFailed'; readonly data: { readonly outcomeId: string; readonly destination: string; readonly attempts: number; readonly reason: string; readonly at: string } }
+  /** A round of deliveries failed; the next round is due at `retryAt` (a durable timer). */
+  | {
+      readonly type: 'HandoffRetryScheduled';
+      readonly data: { readonly outcomeId: string; readonly destination: string; readonly attempts: number; readonly reason: string; readonly retryAt: string; readonly at: string };
+    }
   /** The engine ran past the max latency and another attempt is allowed: the outcome is auctioned again without it. */
   | { readonly type: 'ExecutionTimedOut'; readonly data: { readonly outcomeId: string; readonly engineId: string; readonly at: string } }
   /** A soft deadline passed: the work goes on, the lateness is noted. */
@@ -93,6 +98,10 @@ export type OutcomeState =
       readonly late: boolean;
       /** The number of the engine's last applied report. */
       readonly lastSeq: number;
+      /** An escalation's hand-off: deliveries tried so far, when the next round is due, whether it is settled (absent in old states: as new). */
+      readonly handoff?: { readonly attempts: number; readonly rounds: number; readonly retryAt: string | null; readonly settled: boolean };
+      /** Why it escalated, and the engine's hand-off package if it escalated itself (absent in old states). */
+      readonly escalation?: { readonly trigger: string; readonly details: string; readonly handoff: unknown; readonly at: string };
     };
 
 export const initialOutcomeState = (): OutcomeState => ({ status: 'empty' });
@@ -125,7 +134,9 @@ export function evolveOutcome(state: OutcomeState, event: OutcomeEvent): Outcome
       return { ...state, late: true };
     case 'HandoffDelivered':
     case 'HandoffFailed':
-      return state;
+      return { ...state, handoff: { attempts: event.data.attempts, rounds: (state.handoff?.rounds ?? 0) + 1, retryAt: null, settled: true } };
+    case 'HandoffRetryScheduled':
+      return { ...state, handoff: { attempts: event.data.attempts, rounds: (state.handoff?.rounds ?? 0) + 1, retryAt: event.data.retryAt, settled: false } };
     case 'ExecutionReported':
       return { ...state, lastSeq: event.data.seq };
     case 'AwardDeclined':
@@ -147,8 +158,10 @@ export function evolveOutcome(state: OutcomeState, event: OutcomeEvent): Outcome
       return { ...state, status: 'auctioning', engineId: null, engineName: null, clearingPriceMicros: null, budgetId: null, reservationId: null, declinedBy: [...state.declinedBy, event.data.engineId] };
     case 'OutcomeCompleted':
       return { ...state, status: 'completed', endedAt: event.data.at, lastSeq: state.lastSeq + 1 };
-    case 'OutcomeEscalated':
-      return { ...state, status: 'escalated', endedAt: event.data.at };
+    case 'OutcomeEscalated': {
+      const { trigger, details, handoff, at } = event.data;
+      return { ...state, status: 'escalated', endedAt: at, escalation: { trigger, details, handoff, at } };
+    }
     case 'OutcomeFailed':
       return { ...state, status: 'failed', endedAt: event.data.at };
     default: {
@@ -180,7 +193,11 @@ export type OutcomeCommand =
   | { readonly type: 'MarkLate'; readonly now: Date }
   /** The max latency passed: auction it again without this engine while attempts remain, else escalate. */
   | { readonly type: 'TimeOut'; readonly now: Date }
-  | { readonly type: 'RecordHandoff'; readonly now: Date; readonly destination: string; readonly attempts: number; readonly failure: string | null };
+  /**
+   * A round of hand-off deliveries ended: delivered, or failed with another round due at `retryAt`
+   * (null: no more rounds, the hand-off failed). `attempts` counts this round's calls.
+   */
+  | { readonly type: 'RecordHandoff'; readonly now: Date; readonly destination: string; readonly attempts: number; readonly failure: string | null; readonly retryAt?: Date | null };
 
 export function decideOutcome(command: OutcomeCommand, state: OutcomeState): OutcomeEvent[] {
   const at = command.now.toISOString();
@@ -201,10 +218,15 @@ export function decideOutcome(command: OutcomeCommand, state: OutcomeState): Out
       if (state.status !== 'auctioning' && state.status !== 'running') return [];
       return [{ type: 'OutcomeEscalated', data: { outcomeId, engineId: state.engineId, trigger: command.trigger, details: command.details, handoff: null, at } }];
     case 'RecordHandoff':
+    {
       if (state.status !== 'escalated') throw new OutcomeRefused('RULE_VIOLATION', `outcome ${outcomeId} was not escalated`);
-      return command.failure === null
-        ? [{ type: 'HandoffDelivered', data: { outcomeId, destination: command.destination, attempts: command.attempts, at } }]
-        : [{ type: 'HandoffFailed', data: { outcomeId, destination: command.destination, attempts: command.attempts, reason: command.failure, at } }];
+      if (state.handoff?.settled) return [];
+      const attempts = (state.handoff?.attempts ?? 0) + command.attempts;
+      const { destination, failure } = command;
+      if (failure === null) return [{ type: 'HandoffDelivered', data: { outcomeId, destination, attempts, at } }];
+      if (command.retryAt) return [{ type: 'HandoffRetryScheduled', data: { outcomeId, destination, attempts, reason: failure, retryAt: command.retryAt.toISOString(), at } }];
+      return [{ type: 'HandoffFailed', data: { outcomeId, destination, attempts, reason: failure, at } }];
+    }
     case 'TimeOut': {
       if (state.status !== 'running' || state.engineId === null) return [];
       if (state.attempts < (state.request.delivery.maxAttempts ?? 1)) return [{ type: 'ExecutionTimedOut', data: { outcomeId, engineId: state.engineId, at } }];
