@@ -4,4 +4,4 @@ import { loadGatewayConfig } from './config';
 import { createGatewayApp, SERVICE } from './gateway.app';
 
 // The buyer API listens on PORT; /healthz and /readyz also answer on HEALTH_PORT, like every service.
-runService(SERVICE, loadGatewayConfig, (rt, config) => createGatewayApp(rt, config));
+runService(SERVICE, loadGatewayConfig, (rt, config) => createGatewayApp(rt, config), { noAsyncTraces: true });

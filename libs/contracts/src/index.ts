@@ -16,3 +16,4 @@ export * from './engines.dto';
 export * from './engine-protocol';
 export * from './engine-callbacks.dto';
 export * from './outcomes.dto';
+export * from './notices';

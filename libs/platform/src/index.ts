@@ -10,3 +10,5 @@ export * from './nest-service';
 export * from './keyed-queue';
 export * from './run-service';
 export * from './webhook';
+export * from './bounded-map';
+export * from './expiring-cache';

@@ -26,7 +26,9 @@ export function serviceProcesses(databaseUrl: string, namespace: string): Servic
   const children: ChildProcess[] = [];
   return {
     start(app, env = {}) {
-      const child = spawn(process.execPath, ['-r', '@swc-node/register', join(repoRoot, `apps/${app}/src/main.ts`)], {
+      // OUTCOMES_PROFILE_DIR: each service writes a V8 CPU profile there when it stops (for benchmarks).
+      const profile = process.env['OUTCOMES_PROFILE_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['OUTCOMES_PROFILE_DIR']}`, `--cpu-prof-name=${app}.cpuprofile`] : [];
+      const child = spawn(process.execPath, [...profile, '-r', '@swc-node/register', join(repoRoot, `apps/${app}/src/main.ts`)], {
         cwd: repoRoot,
         env: { ...process.env, DATABASE_URL: databaseUrl, NATS_URL: testNatsUrl(), OUTCOMES_NAMESPACE: namespace, METRICS_PORT: '0', HEALTH_PORT: '0', LOG_LEVEL: 'warn', ...env },
         stdio: ['ignore', 'ignore', 'inherit'],

@@ -1,32 +1,49 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { CommandFailedError } from '@outcomes/bus';
-import { CATALOG_COMMANDS, type AuthenticatedKey } from '@outcomes/contracts';
+import { CommandFailedError, decodeJson } from '@outcomes/bus';
+import { CATALOG_COMMANDS, CHANGE_NOTICES, type AuthenticatedKey } from '@outcomes/contracts';
+import { ExpiringCache, type ServiceRuntime } from '@outcomes/platform';
+import type { Subscription } from '@nats-io/nats-core';
 import type { Request } from 'express';
 import { ApiError } from '../http/api-error';
 import { setPrincipal, type Principal } from '../http/principal';
 import { ServiceClient } from '../service.client';
 import { ACCESS, type Access } from './access';
-import { GATEWAY_CONFIG, type GatewaySettings } from '../tokens';
+import { GATEWAY_CONFIG, GATEWAY_RUNTIME, type GatewaySettings } from '../tokens';
 
 const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
 
 /**
  * Every route needs a key (`Authorization: Bearer <key>`) unless it is public. The operator key
- * comes from the environment; buyers' keys are looked up by their hash through the catalog on
- * every request, so a revoked key stops working at once.
+ * comes from the environment; buyers' keys are looked up by their hash through the catalog and
+ * kept for a few seconds. A revoked key stops working at once: the catalog's revocation notice
+ * drops it here (and should the notice be lost, the time limit does).
  */
 @Injectable()
-export class AuthGuard implements CanActivate {
+export class AuthGuard implements CanActivate, OnModuleDestroy {
   private readonly operatorDigest: Buffer | undefined;
+  private readonly keys = new ExpiringCache<string, AuthenticatedKey>(5_000);
+  private readonly revocations: Subscription;
 
   constructor(
     private readonly reflector: Reflector,
     private readonly services: ServiceClient,
     @Inject(GATEWAY_CONFIG) config: GatewaySettings,
+    @Inject(GATEWAY_RUNTIME) rt: ServiceRuntime,
   ) {
     this.operatorDigest = config.operatorKey ? sha256(config.operatorKey) : undefined;
+    this.revocations = rt.bus.nc.subscribe(rt.bus.subject(CHANGE_NOTICES.apiKeyRevoked), {
+      callback: (err, msg) => {
+        if (err) return;
+        const { key_id: keyId } = decodeJson<{ key_id: string }>(msg.data);
+        this.keys.deleteWhere((_digest, key) => key.key_id === keyId);
+      },
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.revocations.unsubscribe();
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -49,7 +66,8 @@ export class AuthGuard implements CanActivate {
     const digest = sha256(match[1]!);
     if (this.operatorDigest && timingSafeEqual(digest, this.operatorDigest)) return { kind: 'operator' };
     try {
-      const key = await this.services.request<AuthenticatedKey>(CATALOG_COMMANDS.authenticate, { secret_hash: digest.toString('hex') });
+      const hash = digest.toString('hex');
+      const key = await this.keys.get(hash, () => this.services.request<AuthenticatedKey>(CATALOG_COMMANDS.authenticate, { secret_hash: hash }));
       return { kind: 'buyer', buyerId: key.buyer_id, keyId: key.key_id, scope: key.scope };
     } catch (err) {
       if (err instanceof CommandFailedError && err.code === 'NOT_FOUND') throw new ApiError('unauthenticated', 'this API key is not valid (unknown or revoked)');

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { CommandError, CommandFailedError, decodeJson, encodeJson, requestCommand } from '@outcomes/bus';
 import {
   CATALOG_COMMANDS,
+  CHANGE_NOTICES,
   ENGINE_COMMANDS,
   ENGINE_SUBJECTS,
   engineFacingConfig,
@@ -48,7 +49,7 @@ import {
   type OutcomeState,
 } from '@outcomes/domain-auction';
 import { engineAllowed } from '@outcomes/domain-catalog';
-import { KeyedQueue, type AggregateKind, type Aggregates, type ServiceRuntime } from '@outcomes/platform';
+import { BoundedMap, ExpiringCache, KeyedQueue, type AggregateKind, type Aggregates, type ServiceRuntime } from '@outcomes/platform';
 import type { Subscription } from '@nats-io/nats-core';
 import type { PoolClient } from 'pg';
 import type { AuctionConfig } from '../config';
@@ -114,6 +115,13 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   private readonly mailer: Mailer | undefined;
   private readonly success: SuccessModel = new PriorSuccessModel();
   private execution?: Subscription;
+  private notices: Subscription[] = [];
+  /**
+   * Configurations and eligible engines, kept for a few seconds and dropped at once on their
+   * owners' change notices: asked on every auction, they change rarely.
+   */
+  private readonly configs = new ExpiringCache<string, Config>(5_000);
+  private readonly eligible = new ExpiringCache<string, EligibleEngine[]>(5_000);
   private timers?: NodeJS.Timeout;
   private readonly project: ReturnType<typeof projectWith>;
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -127,6 +135,8 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
    */
   private readonly budgetChanges = new KeyedQueue();
   private readonly budgetStates = new Map<string, { state: BudgetState; version: bigint }>();
+  /** Outcomes this process wrote lately: each next step appends without reading the stream again. */
+  private readonly outcomeStates = new BoundedMap<string, { state: OutcomeState; version: bigint }>(20_000);
 
   constructor(
     @Inject(RUNTIME) private readonly rt: ServiceRuntime,
@@ -152,6 +162,16 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
       },
     });
     this.timers = setInterval(() => this.track(this.fireDueTimers()), 250);
+    const onNotice = (subject: string, handle: (body: Record<string, string>) => void) =>
+      this.rt.bus.nc.subscribe(this.rt.bus.subject(subject), { callback: (err, msg) => void (err || handle(decodeJson<Record<string, string>>(msg.data))) });
+    this.notices = [
+      onNotice(CHANGE_NOTICES.config, ({ config_id: id }) => this.configs.deleteWhere((key) => key.endsWith(`/${id}`))),
+      onNotice(CHANGE_NOTICES.engine, () => this.eligible.clear()),
+    ];
+  }
+
+  private configOf(buyerId: string, configId: string): Promise<Config> {
+    return this.configs.get(`${buyerId}/${configId}`, () => this.request<Config>(CATALOG_COMMANDS.getConfig, { buyer_id: buyerId, config_id: configId }));
   }
 
   /**
@@ -203,19 +223,20 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
 
   /** Runs the auction of a recorded outcome again, without the engines that already had it. */
   private async auctionAgain(state: LiveOutcome): Promise<void> {
-    const config = await this.request<Config>(CATALOG_COMMANDS.getConfig, { buyer_id: state.request.buyerId, config_id: state.request.configId });
+    const config = await this.configOf(state.request.buyerId, state.request.configId);
     await this.auction(state.request, config, state.declinedBy);
   }
 
   async onModuleDestroy(): Promise<void> {
     this.execution?.unsubscribe();
+    for (const s of this.notices) s.unsubscribe();
     clearInterval(this.timers);
     await Promise.allSettled([...this.inFlight]);
   }
 
   /** Records the request and answers at once; the auction runs on. */
   async place(buyerId: string, actor: string, configId: string, input: unknown, metadata: Record<string, string>, turn?: { sessionId: string; outcomeId: string }): Promise<LiveOutcome> {
-    const config = await this.request<Config>(CATALOG_COMMANDS.getConfig, { buyer_id: buyerId, config_id: configId }).catch(passOn);
+    const config = await this.configOf(buyerId, configId).catch(passOn);
     if (config.status !== 'launched') throw new OutcomeRefused('RULE_VIOLATION', `configuration ${configId} is ${config.status}`, [{ field: 'config_id', reason: `is ${config.status}; only a launched configuration takes requests` }]);
     const outcomeId = turn?.outcomeId ?? newId('out');
     const d = config.delivery_constraints;
@@ -227,7 +248,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   }
 
   async startSession(buyerId: string, actor: string, configId: string): Promise<LiveSession> {
-    const config = await this.request<Config>(CATALOG_COMMANDS.getConfig, { buyer_id: buyerId, config_id: configId }).catch(passOn);
+    const config = await this.configOf(buyerId, configId).catch(passOn);
     if (config.status !== 'launched') throw new SessionRefused('RULE_VIOLATION', `configuration ${configId} is ${config.status}`, [{ field: 'config_id', reason: `is ${config.status}; only a launched configuration takes requests` }]);
     const sessionId = newId('sess');
     return this.onSession(sessionId, { type: 'StartSession', sessionId, buyerId, configId, by: actor, now: new Date() }, actor);
@@ -284,7 +305,10 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   private async runAuction(lot: Lot, config: Config, excluded: readonly string[]): Promise<void> {
     const { outcomeId, sessionId } = lot;
     const prefs = config.execution_preferences;
-    const engines = await this.request<EligibleEngine[]>(ENGINE_COMMANDS.eligible, { outcome_type: config.outcome_type, capabilities: prefs.capability_requirements });
+    const capabilities = [...prefs.capability_requirements].sort();
+    const engines = await this.eligible.get(`${config.outcome_type}|${capabilities.join(',')}`, () =>
+      this.request<EligibleEngine[]>(ENGINE_COMMANDS.eligible, { outcome_type: config.outcome_type, capabilities }),
+    );
     const busy = await this.runningCounts(engines.map((e) => e.id));
     const bound = sessionId === undefined ? null : await this.boundEngine(sessionId);
     const invited = engines.filter(
@@ -303,9 +327,10 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
       this.rt.bus.nc.publish(this.rt.bus.subject(subjectsFor(transport).notice(loss.engineId)), encodeJson(notice));
     }
     const now = () => new Date();
-    await this.apply(outcomeId, { type: 'CloseAuction', now: now(), result: { invited: invited.length, bids: bids.map((b) => ({ engineId: b.engineId, priceMicros: b.priceMicros })), losses: result.losses } }, 'auction');
+    // The close is recorded with what follows it (escalation, award or decline): one append instead of two.
+    const close: OutcomeCommand = { type: 'CloseAuction', now: now(), result: { invited: invited.length, bids: bids.map((b) => ({ engineId: b.engineId, priceMicros: b.priceMicros })), losses: result.losses } };
     if (result.outcome === 'no_bid') {
-      await this.apply(outcomeId, { type: 'Escalate', now: now(), trigger: 'no_bid', details: invited.length === 0 ? 'no eligible engine' : 'no eligible bid' }, 'auction');
+      await this.apply(outcomeId, [close, { type: 'Escalate', now: now(), trigger: 'no_bid', details: invited.length === 0 ? 'no eligible engine' : 'no eligible bid' }], 'auction');
       return;
     }
     const { winner, clearingPriceMicros } = result;
@@ -319,16 +344,16 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
       );
     } catch (err) {
       if (!(err instanceof BudgetRefused)) throw err;
-      await this.apply(outcomeId, { type: 'Escalate', now: now(), trigger: 'budget_exhausted', details: err.message }, 'auction');
+      await this.apply(outcomeId, [close, { type: 'Escalate', now: now(), trigger: 'budget_exhausted', details: err.message }], 'auction');
       return;
     }
     const answer = await this.award(lot, config, winner, invited.find((e) => e.id === winner.engineId)!.transport, clearingPriceMicros);
     if (answer.acknowledged) {
-      await this.apply(outcomeId, { type: 'Award', now: now(), award: { engineId: winner.engineId, engineName: winner.engineName, clearingPriceMicros, budgetId, reservationId } }, 'auction');
+      await this.apply(outcomeId, [close, { type: 'Award', now: now(), award: { engineId: winner.engineId, engineName: winner.engineName, clearingPriceMicros, budgetId, reservationId } }], 'auction');
       return;
     }
     await this.release(budgetId, reservationId);
-    await this.apply(outcomeId, { type: 'DeclineAward', now: now(), engineId: winner.engineId, reason: answer.reason }, 'auction');
+    await this.apply(outcomeId, [close, { type: 'DeclineAward', now: now(), engineId: winner.engineId, reason: answer.reason }], 'auction');
     if (excluded.length + 1 < config.delivery_constraints.max_attempts) return this.runAuction(lot, config, [...excluded, winner.engineId]);
     await this.apply(outcomeId, { type: 'Escalate', now: now(), trigger: 'max_attempts', details: 'every winner declined the award' }, 'auction');
   }
@@ -447,8 +472,37 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     return new Map(rows.map((r) => [r.engine_id, Number(r.n)]));
   }
 
-  private async apply(outcomeId: string, command: OutcomeCommand, actor: string): Promise<LiveOutcome> {
-    const { state, events } = await this.aggregates.execute(outcomes, outcomeId, (s) => decideOutcome(command, s), { actor, project: this.project, retries: 20 });
+  /**
+   * Decides the commands in turn on the outcome's state and appends what they decide at once. The
+   * state this process last wrote is reused when it has it (the append's expected version guards
+   * against another copy's writes); a refusal or a no-op decided on that state is decided again
+   * on a fresh read, since the other copy's events may be what it lacked.
+   */
+  private async apply(outcomeId: string, commands: OutcomeCommand | readonly OutcomeCommand[], actor: string): Promise<LiveOutcome> {
+    const list = Array.isArray(commands) ? (commands as readonly OutcomeCommand[]) : [commands as OutcomeCommand];
+    const decide = (s: OutcomeState): OutcomeEvent[] => {
+      const out: OutcomeEvent[] = [];
+      for (const c of list) {
+        const events = decideOutcome(c, s);
+        out.push(...events);
+        s = events.reduce(evolveOutcome, s);
+      }
+      return out;
+    };
+    const run = (cache: boolean) => this.aggregates.execute(outcomes, outcomeId, decide, { actor, project: this.project, retries: 20, cache: cache ? this.outcomeStates : undefined });
+    let executed: Awaited<ReturnType<typeof run>>;
+    if (!this.outcomeStates.has(outcomeId)) executed = await run(true);
+    else {
+      try {
+        executed = await run(true);
+        if (executed.events.length === 0) throw new OutcomeRefused('OUT_OF_ORDER', 'nothing decided on the kept state');
+      } catch (err) {
+        if (!(err instanceof OutcomeRefused)) throw err;
+        this.outcomeStates.delete(outcomeId);
+        executed = await run(true);
+      }
+    }
+    const { state, events } = executed;
     if (state.status === 'empty') throw new OutcomeRefused('NOT_FOUND', `outcome ${outcomeId} does not exist`);
     const sessionId = state.request.sessionId;
     if (sessionId) {

@@ -1,3 +1,5 @@
+import { encodeJson } from '@outcomes/bus';
+import { CHANGE_NOTICES } from '@outcomes/contracts';
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { newId, type AuthenticatedKey } from '@outcomes/contracts';
@@ -95,6 +97,9 @@ export class BuyersService {
       actor,
       project: projectKey,
     });
+    // Gateways that keep authenticated keys drop this one now (and every few seconds regardless).
+    this.rt.bus.nc.publish(this.rt.bus.subject(CHANGE_NOTICES.apiKeyRevoked), encodeJson({ key_id: keyId }));
+    await this.rt.bus.nc.flush();
     return this.key(buyerId, keyId);
   }
 

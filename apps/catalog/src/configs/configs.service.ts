@@ -1,3 +1,5 @@
+import { encodeJson } from '@outcomes/bus';
+import { CHANGE_NOTICES } from '@outcomes/contracts';
 import { Inject, Injectable } from '@nestjs/common';
 import { newId } from '@outcomes/contracts';
 import {
@@ -98,8 +100,13 @@ export class ConfigsService {
   }
 
   private async run(configId: string, command: (state: ConfigState) => ConfigCommand, actor: string): Promise<LiveConfig> {
-    const { state } = await this.aggregates.execute(configs, configId, (s) => decideConfig(command(s), s), { actor, project });
+    const { state, events } = await this.aggregates.execute(configs, configId, (s) => decideConfig(command(s), s), { actor, project });
     if (state.status === 'Empty') throw CatalogRejected.notFound(`configuration ${configId}`);
+    if (events.length > 0) {
+      // Flushed before the answer: the server has the notice before any request this change leads to.
+      this.rt.bus.nc.publish(this.rt.bus.subject(CHANGE_NOTICES.config), encodeJson({ config_id: configId }));
+      await this.rt.bus.nc.flush();
+    }
     return state;
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { newId } from '@outcomes/contracts';
+import { CHANGE_NOTICES, newId } from '@outcomes/contracts';
 import { canServe, decideEngine, EngineRejected, evolveEngine, initialEngineState, type EngineCommand, type EngineEvent, type EngineProfile, type EngineState } from '@outcomes/domain-engines';
-import { mintEngineCredentials, type EngineCredentials } from '@outcomes/bus';
+import { encodeJson, mintEngineCredentials, type EngineCredentials } from '@outcomes/bus';
 import type { AggregateKind, Aggregates, ServiceRuntime } from '@outcomes/platform';
 import type { EngineGatewayConfig } from '../config';
 import type { PoolClient } from 'pg';
@@ -94,8 +94,12 @@ export class EnginesService {
   }
 
   private async run(engineId: string, command: EngineCommand, actor: string): Promise<LiveEngine> {
-    const { state } = await this.aggregates.execute(engines, engineId, (s) => decideEngine(command, s), { actor, project });
+    const { state, events } = await this.aggregates.execute(engines, engineId, (s) => decideEngine(command, s), { actor, project });
     if (state.status === 'Empty') throw new EngineRejected('NOT_FOUND', `engine ${engineId} does not exist`);
+    if (events.length > 0) {
+      this.rt.bus.nc.publish(this.rt.bus.subject(CHANGE_NOTICES.engine), encodeJson({ engine_id: engineId }));
+      await this.rt.bus.nc.flush();
+    }
     return state;
   }
 }
