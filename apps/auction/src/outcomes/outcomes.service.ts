@@ -55,6 +55,7 @@ import type { PoolClient } from 'pg';
 import type { AuctionConfig } from '../config';
 import { AGGREGATES, AUCTION_CONFIG, RUNTIME } from '../tokens';
 import { deliver, smtpMailer, type Mailer } from '../handoff/handoff';
+import { timerPlan, type TimerKind } from './timers';
 import { FixedCeilingController, PriorSuccessModel, type CeilingController, type SuccessModel } from './pricing';
 
 export const outcomes: AggregateKind<OutcomeState, OutcomeEvent> = { category: 'outcome', initialState: initialOutcomeState, evolve: evolveOutcome };
@@ -65,41 +66,31 @@ export type LiveSession = Exclude<SessionState, { status: 'empty' }>;
 /** What an auction sells: an outcome of one buyer's request, maybe a session's turn. */
 type Lot = Pick<LiveOutcome['request'], 'outcomeId' | 'buyerId' | 'input' | 'sessionId'>;
 
-type TimerKind = 'auction' | 'max_latency' | 'deadline' | 'handoff';
 type Config = ConfigView & { readonly pricing_summary: { readonly typical_price: { readonly min: string; readonly max: string } } | null };
 
-/** The outcome's read model and its durable timers, in the transaction of its events. */
+/** The outcome's read model and its durable timers, in the transaction of its events: one statement. */
 const projectWith = (resumeAfterMs: number) => async (tx: PoolClient, _e: readonly OutcomeEvent[], after: OutcomeState): Promise<void> => {
   if (after.status === 'empty') return;
-  const { outcomeId, delivery, at } = after.request;
-  const requestedAt = Date.parse(at);
-  if (after.status === 'auctioning') {
-    await tx.query(`INSERT INTO auction.timers (outcome_id, kind, due_at) VALUES ($1, 'auction', $2) ON CONFLICT DO NOTHING`, [outcomeId, new Date(requestedAt + resumeAfterMs)]);
-  } else {
-    await tx.query(`DELETE FROM auction.timers WHERE outcome_id = $1 AND kind = 'auction'`, [outcomeId]);
-  }
-  if (after.status === 'running' && after.awardedAt) {
-    // Each award sets its own deadline (a re-auctioned outcome gets a fresh one).
-    await tx.query(`INSERT INTO auction.timers (outcome_id, kind, due_at) VALUES ($1, 'max_latency', $2) ON CONFLICT (outcome_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at`, [
-      outcomeId,
-      new Date(Date.parse(after.awardedAt) + delivery.maxLatencySeconds * 1000),
-    ]);
-  }
-  if ((after.status === 'auctioning' || after.status === 'running') && delivery.deadlineSeconds !== null && !after.late) {
-    await tx.query(`INSERT INTO auction.timers (outcome_id, kind, due_at) VALUES ($1, 'deadline', $2) ON CONFLICT DO NOTHING`, [outcomeId, new Date(requestedAt + delivery.deadlineSeconds * 1000)]);
-  }
-  if (after.status !== 'auctioning' && after.status !== 'running') await tx.query(`DELETE FROM auction.timers WHERE outcome_id = $1 AND kind <> 'handoff'`, [outcomeId]);
-  // The hand-off is an outbox: its first round is due with the escalation, each later one when the last failed round says.
-  if (after.status === 'escalated' && !after.handoff?.settled) {
-    const retryAt = after.handoff?.retryAt;
-    if (retryAt) await tx.query(`INSERT INTO auction.timers (outcome_id, kind, due_at) VALUES ($1, 'handoff', $2) ON CONFLICT (outcome_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at`, [outcomeId, new Date(retryAt)]);
-    else await tx.query(`INSERT INTO auction.timers (outcome_id, kind, due_at) VALUES ($1, 'handoff', now()) ON CONFLICT DO NOTHING`, [outcomeId]);
-  }
-  if (after.handoff?.settled) await tx.query(`DELETE FROM auction.timers WHERE outcome_id = $1 AND kind = 'handoff'`, [outcomeId]);
+  const plan = timerPlan(after, resumeAfterMs, new Date());
   await tx.query(
-    `INSERT INTO auction.outcomes (outcome_id, buyer_id, status, engine_id, version, state, updated_at) VALUES ($1, $2, $3, $4, 1, $5, now())
+    `WITH dropped AS (DELETE FROM auction.timers WHERE outcome_id = $1 AND kind = ANY($6::text[])),
+          kept AS (INSERT INTO auction.timers (outcome_id, kind, due_at) SELECT $1, k, d FROM unnest($7::text[], $8::timestamptz[]) AS x(k, d) ON CONFLICT DO NOTHING),
+          moved AS (INSERT INTO auction.timers (outcome_id, kind, due_at) SELECT $1, k, d FROM unnest($9::text[], $10::timestamptz[]) AS x(k, d)
+                    ON CONFLICT (outcome_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at)
+     INSERT INTO auction.outcomes (outcome_id, buyer_id, status, engine_id, version, state, updated_at) VALUES ($1, $2, $3, $4, 1, $5, now())
      ON CONFLICT (outcome_id) DO UPDATE SET status = EXCLUDED.status, engine_id = EXCLUDED.engine_id, version = auction.outcomes.version + 1, state = EXCLUDED.state, updated_at = now()`,
-    [after.request.outcomeId, after.request.buyerId, after.status, after.engineId, JSON.stringify(after)],
+    [
+      after.request.outcomeId,
+      after.request.buyerId,
+      after.status,
+      after.engineId,
+      JSON.stringify(after),
+      plan.drop,
+      plan.keep.map(([k]) => k),
+      plan.keep.map(([, d]) => d),
+      plan.set.map(([k]) => k),
+      plan.set.map(([, d]) => d),
+    ],
   );
 };
 
@@ -242,6 +233,8 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     const d = config.delivery_constraints;
     const delivery = { maxLatencySeconds: d.max_latency_seconds, deadlineSeconds: d.deadline_seconds, deadlineType: d.deadline_type, maxAttempts: d.max_attempts };
     const request = { outcomeId, buyerId, configId, configVersion: config.version, outcomeType: config.outcome_type, input, metadata, delivery, by: actor, ...(turn ? { sessionId: turn.sessionId } : {}) };
+    // A new id: its stream is empty, nothing to read.
+    this.outcomeStates.set(outcomeId, { state: initialOutcomeState(), version: 0n });
     const state = await this.apply(outcomeId, { type: 'RequestOutcome', now: new Date(), request }, actor);
     this.track(this.auction(request, config, []));
     return state;
