@@ -10,6 +10,7 @@ export const auctionSettings = {
   handoffRetrySeconds: intList('HANDOFF_RETRY_SECONDS', [30, 120, 600, 1800, 3600], { min: 1 }, 'after a failed round of hand-off deliveries, the waits before the next rounds (comma-separated seconds); then it is recorded as failed'),
   smtpUrl: optionalStr('SMTP_URL', 'mail relay for e-mail hand-offs, e.g. smtps://user:pass@smtp.example.com:465; none: e-mail hand-offs fail with a clear reason'),
   smtpFrom: str('SMTP_FROM', 'Outcomes <handoffs@outcomes.local>', 'sender of e-mail hand-offs'),
+  maxAuctionsInFlight: int('AUCTION_MAX_IN_FLIGHT', 64, { min: 1 }, 'auctions one copy runs at once; beyond it, new requests are refused with 503 and Retry-After rather than queued without bound'),
   credentialRefTtlSeconds: int('CREDENTIAL_REF_TTL_SECONDS', 900, { min: 10, max: 86_400 }, 'how long the winner may redeem the credential references of its award'),
   webhookAwardTimeoutMs: int('WEBHOOK_AWARD_TIMEOUT_MS', 35_000, { min: 100 }, 'how long a webhook engine has to acknowledge an award (the engine-gateway retries its calls within this)'),
 } as const;

@@ -61,6 +61,7 @@ const fieldsOf = (details: unknown): FieldReason[] | undefined => {
 
 /** A service's refusal as the API's error; undefined for errors that are not a service's answer. */
 export function fromCommandError(err: unknown): ApiError | undefined {
+  if (err instanceof CommandFailedError && err.code === 'UNAVAILABLE') return new ApiError('service_unavailable', err.message, undefined, { 'retry-after': '1' });
   if (err instanceof CommandFailedError) return new ApiError(SERVICE_CODES[err.code] ?? 'rule_violation', err.message, fieldsOf(err.details));
   if (err instanceof ServiceUnavailableError || err instanceof CommandTimeoutError) {
     return new ApiError('service_unavailable', 'a service this request needs is not answering; try again shortly', undefined, { 'retry-after': '1' });

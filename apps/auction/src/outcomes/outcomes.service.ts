@@ -225,8 +225,13 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  /** Records the request and answers at once; the auction runs on. */
+  /**
+   * Records the request and answers at once; the auction runs on. A copy already running as many
+   * auctions as it may refuses before recording anything: the caller retries (503, Retry-After),
+   * and latency stays bounded for what was accepted.
+   */
   async place(buyerId: string, actor: string, configId: string, input: unknown, metadata: Record<string, string>, turn?: { sessionId: string; outcomeId: string }): Promise<LiveOutcome> {
+    if (this.auctioning.size >= this.config.maxAuctionsInFlight) throw new CommandError('UNAVAILABLE', 'the marketplace is at capacity; retry in a moment');
     const config = await this.configOf(buyerId, configId).catch(passOn);
     if (config.status !== 'launched') throw new OutcomeRefused('RULE_VIOLATION', `configuration ${configId} is ${config.status}`, [{ field: 'config_id', reason: `is ${config.status}; only a launched configuration takes requests` }]);
     const outcomeId = turn?.outcomeId ?? newId('out');
