@@ -37,7 +37,7 @@ if (madeKeys && (!saved.OUTCOMES_OPERATOR_KEY || !saved.OUTCOMES_SECRETS_KEY)) {
 const services = [
   { name: 'relay', what: 'publishes the event store to JetStream (evt.<category>.<Type>)' },
   { name: 'catalog', what: 'outcome types, buyers, API keys and configurations (cmd.catalog.*)' },
-  { name: 'engine-gateway', what: 'the execution engine registry (cmd.engine-gateway.*)' },
+  { name: 'engine-gateway', what: 'engines: the registry, NATS credentials, the bridge to webhook engines (cmd.engine-gateway.*)' },
   { name: 'auction', what: 'outcome requests, auctions among engines, budgets (cmd.auction.*)' },
   { name: 'api-gateway', what: `the buyer API on http://127.0.0.1:${env.PORT ?? 3000}/v1 (OpenAPI: /docs)` },
 ];

@@ -51,4 +51,23 @@ describe('Aggregates.execute', () => {
     expect(r).toEqual({ state: 0, events: [], version: 0n });
     expect(await t.store.readStream('counter-c')).toEqual([]);
   });
+
+  it('decides again on a fresh read when a kept state makes the decider refuse or do nothing', async () => {
+    const cache = new Map();
+    await aggregates.execute(counter, 'e', () => [{ type: 'Counted' as const, data: { by: 1 } }], { actor: 'spec', cache });
+    // Another copy counts past the kept state.
+    await aggregates.execute(counter, 'e', () => [{ type: 'Counted' as const, data: { by: 1 } }], { actor: 'spec' });
+    // Only a total of 2 or more may be doubled; the kept state (1) alone would make this a no-op.
+    const doubled = await aggregates.execute(counter, 'e', (n) => (n >= 2 ? [{ type: 'Counted' as const, data: { by: n } }] : []), { actor: 'spec', cache });
+    expect(doubled.state).toBe(4);
+    await aggregates.execute(counter, 'e', () => [{ type: 'Counted' as const, data: { by: 1 } }], { actor: 'spec' });
+    // The kept state (4) says 'too small', the stream (5) says go.
+    const refusing = (n: number) => {
+      if (n < 5) throw new Error('too small');
+      return [{ type: 'Counted' as const, data: { by: 1 } }];
+    };
+    expect((await aggregates.execute(counter, 'e', refusing, { actor: 'spec', cache })).state).toBe(6);
+    // A refusal on the fresh state stands.
+    await expect(aggregates.execute(counter, 'f', refusing, { actor: 'spec', cache })).rejects.toThrow('too small');
+  });
 });

@@ -26,7 +26,9 @@ export interface ExecuteOptions<S, E> {
   readonly retries?: number;
   /**
    * States this process keeps between commands, so a long stream is not read again for each one.
-   * Safe with other writers: the append names the cached version, and a conflict drops the entry.
+   * Safe with other writers: the append names the cached version, and a conflict drops the entry;
+   * a refusal or a no-op decided on a kept state is decided again on a fresh read, since another
+   * writer's events may be what the kept state lacked.
    */
   readonly cache?: Map<string, Loaded<S>>;
 }
@@ -58,9 +60,27 @@ export class Aggregates {
   ): Promise<Executed<S, E>> {
     const stream = `${kind.category}-${id}`;
     for (let attempt = 0; ; attempt++) {
-      const { state, version } = opts.cache?.get(id) ?? (await this.load(kind, id));
-      const events = decide(state);
-      if (events.length === 0) return { state, events, version };
+      const cached = opts.cache?.get(id);
+      const { state, version } = cached ?? (await this.load(kind, id));
+      let events: E[];
+      try {
+        events = decide(state);
+      } catch (err) {
+        // A refusal decided on a kept state may be another copy's doing: decide again on a fresh read.
+        if (cached) {
+          opts.cache!.delete(id);
+          continue;
+        }
+        throw err;
+      }
+      if (events.length === 0) {
+        // So may a no-op (a release of a reservation this copy has not seen): the same.
+        if (cached) {
+          opts.cache!.delete(id);
+          continue;
+        }
+        return { state, events, version };
+      }
       const after = events.reduce(kind.evolve, state);
       const expected = version === 0n ? 'no_stream' : version;
       const metadata = { actor: opts.actor };

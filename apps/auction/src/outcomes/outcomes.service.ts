@@ -24,7 +24,6 @@ import {
 } from '@outcomes/contracts';
 import {
   BudgetRefused,
-  decideBudget,
   decideSession,
   evolveSession,
   initialSessionState,
@@ -33,17 +32,13 @@ import {
   type SessionEvent,
   type SessionState,
   decideOutcome,
-  evolveBudget,
   evolveOutcome,
-  initialBudgetState,
   initialOutcomeState,
   OutcomeRefused,
   periodKey,
   runAuction,
   type Bid,
-  type BudgetEvent,
   type BudgetPeriod,
-  type BudgetState,
   type OutcomeCommand,
   type OutcomeEvent,
   type OutcomeState,
@@ -55,11 +50,11 @@ import type { PoolClient } from 'pg';
 import type { AuctionConfig } from '../config';
 import { AGGREGATES, AUCTION_CONFIG, RUNTIME } from '../tokens';
 import { deliver, smtpMailer, type Mailer } from '../handoff/handoff';
+import { BudgetBook } from './budget-book';
 import { timerPlan, type TimerKind } from './timers';
 import { FixedCeilingController, PriorSuccessModel, type CeilingController, type SuccessModel } from './pricing';
 
 export const outcomes: AggregateKind<OutcomeState, OutcomeEvent> = { category: 'outcome', initialState: initialOutcomeState, evolve: evolveOutcome };
-export const budgets: AggregateKind<BudgetState, BudgetEvent> = { category: 'budget', initialState: initialBudgetState, evolve: evolveBudget };
 export const sessions: AggregateKind<SessionState, SessionEvent> = { category: 'session', initialState: initialSessionState, evolve: evolveSession };
 export type LiveOutcome = Exclude<OutcomeState, { status: 'empty' }>;
 export type LiveSession = Exclude<SessionState, { status: 'empty' }>;
@@ -119,13 +114,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   private readonly reports = new KeyedQueue();
   /** Outcomes whose auction runs in this process now: their resume timer waits for it. */
   private readonly auctioning = new Set<string>();
-  /**
-   * One budget's changes, one at a time in this process, from a state kept between them: concurrent
-   * auctions on a hot budget would otherwise all read it, all but one lose the optimistic race, and
-   * read it again. Copies of the service still race each other; the expected version keeps that safe.
-   */
-  private readonly budgetChanges = new KeyedQueue();
-  private readonly budgetStates = new Map<string, { state: BudgetState; version: bigint }>();
+  private readonly budgetBook: BudgetBook;
   /** Outcomes this process wrote lately: each next step appends without reading the stream again. */
   private readonly outcomeStates = new BoundedMap<string, { state: OutcomeState; version: bigint }>(20_000);
 
@@ -136,6 +125,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   ) {
     this.ceilings = new FixedCeilingController(config.costGoalCeilingPercent);
     this.project = projectWith(config.resumeAfterMs);
+    this.budgetBook = new BudgetBook(aggregates);
     this.mailer = config.smtpUrl ? smtpMailer(config.smtpUrl, config.smtpFrom) : undefined;
   }
 
@@ -337,9 +327,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     // One reservation per attempt: an attempt that ended (declined, timed out) released its own.
     const reservationId = `${outcomeId}:${excluded.length}`;
     try {
-      await this.budgetChanges.run(budgetId, () =>
-        this.aggregates.execute(budgets, budgetId, (s) => decideBudget({ type: 'Reserve', outcomeId: reservationId, amountMicros: clearingPriceMicros, limitMicros: parseUsd(budget.amount), now: now() }, s), { actor: 'auction', retries: 50, cache: this.budgetStates }),
-      );
+      await this.budgetBook.reserve(budgetId, reservationId, clearingPriceMicros, parseUsd(budget.amount));
     } catch (err) {
       if (!(err instanceof BudgetRefused)) throw err;
       await this.apply(outcomeId, [close, { type: 'Escalate', now: now(), trigger: 'budget_exhausted', details: err.message }], 'auction');
@@ -458,7 +446,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async release(budgetId: string, reservationId: string): Promise<void> {
-    await this.budgetChanges.run(budgetId, () => this.aggregates.execute(budgets, budgetId, (s) => decideBudget({ type: 'Release', outcomeId: reservationId, now: new Date() }, s), { actor: 'auction', retries: 50, cache: this.budgetStates }));
+    await this.budgetBook.release(budgetId, reservationId);
   }
 
   private async runningCounts(engineIds: readonly string[]): Promise<Map<string, number>> {
@@ -472,9 +460,8 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Decides the commands in turn on the outcome's state and appends what they decide at once. The
-   * state this process last wrote is reused when it has it (the append's expected version guards
-   * against another copy's writes); a refusal or a no-op decided on that state is decided again
-   * on a fresh read, since the other copy's events may be what it lacked.
+   * state this process last wrote is reused when it has it (`Aggregates` checks it against other
+   * copies' writes).
    */
   private async apply(outcomeId: string, commands: OutcomeCommand | readonly OutcomeCommand[], actor: string): Promise<LiveOutcome> {
     const list = Array.isArray(commands) ? (commands as readonly OutcomeCommand[]) : [commands as OutcomeCommand];
@@ -487,20 +474,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
       }
       return out;
     };
-    const run = (cache: boolean) => this.aggregates.execute(outcomes, outcomeId, decide, { actor, project: this.project, retries: 20, cache: cache ? this.outcomeStates : undefined });
-    let executed: Awaited<ReturnType<typeof run>>;
-    if (!this.outcomeStates.has(outcomeId)) executed = await run(true);
-    else {
-      try {
-        executed = await run(true);
-        if (executed.events.length === 0) throw new OutcomeRefused('OUT_OF_ORDER', 'nothing decided on the kept state');
-      } catch (err) {
-        if (!(err instanceof OutcomeRefused)) throw err;
-        this.outcomeStates.delete(outcomeId);
-        executed = await run(true);
-      }
-    }
-    const { state, events } = executed;
+    const { state, events } = await this.aggregates.execute(outcomes, outcomeId, decide, { actor, project: this.project, retries: 20, cache: this.outcomeStates });
     if (state.status === 'empty') throw new OutcomeRefused('NOT_FOUND', `outcome ${outcomeId} does not exist`);
     const sessionId = state.request.sessionId;
     if (sessionId) {

@@ -1,0 +1,57 @@
+import { BudgetRefused } from '@outcomes/domain-auction';
+import { Aggregates } from '@outcomes/platform';
+import { createTestEventStore, type TestEventStore } from '@outcomes/testing';
+import fc from 'fast-check';
+import { BudgetBook, budgets } from './budget-book';
+
+/**
+ * Auctions racing for a budget's last dollars: several copies of the service (each its own
+ * BudgetBook, pool and cache), reserving and releasing at once on one stream in PostgreSQL.
+ */
+let es: TestEventStore;
+beforeAll(async () => {
+  es = await createTestEventStore(24);
+});
+afterAll(() => es.close());
+
+const LIMIT = 1_000_000;
+
+it('never lets spent plus reserved pass the limit, and loses no reservation, however copies interleave', async () => {
+  let run = 0;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.record({ amount: fc.integer({ min: 1, max: 300_000 }), copy: fc.integer({ min: 0, max: 2 }), release: fc.boolean() }), { minLength: 10, maxLength: 40 }),
+      async (attempts) => {
+        const budgetId = `cfg_race.${run++}`;
+        const copies = [0, 1, 2].map(() => new BudgetBook(new Aggregates(es.store)));
+        const granted: Array<{ id: string; amount: number; released: boolean }> = [];
+        await Promise.all(
+          attempts.map(async ({ amount, copy, release }, i) => {
+            const id = `out_${i}:0`;
+            try {
+              await copies[copy]!.reserve(budgetId, id, amount, LIMIT);
+            } catch (err) {
+              if (err instanceof BudgetRefused) return;
+              throw err;
+            }
+            const g = { id, amount, released: false };
+            granted.push(g);
+            // Some winners decline or escalate: their reservation goes back while others still race for it.
+            if (release) {
+              await copies[(copy + 1) % 3]!.release(budgetId, id);
+              g.released = true;
+            }
+          }),
+        );
+        const { state } = await new Aggregates(es.store).load(budgets, budgetId);
+        const held = granted.filter((g) => !g.released).reduce((a, g) => a + g.amount, 0);
+        expect(state.spentMicros + state.reservedMicros).toBeLessThanOrEqual(LIMIT);
+        expect(state.reservedMicros).toBe(held);
+        expect(Object.keys(state.open).sort()).toEqual(granted.filter((g) => !g.released).map((g) => g.id).sort());
+        // The race was real: more was asked than the budget holds, and the budget was used.
+        if (attempts.reduce((a, x) => a + x.amount, 0) > 2 * LIMIT) expect(granted.length).toBeLessThan(attempts.length);
+      },
+    ),
+    { numRuns: 15 },
+  );
+}, 120_000);
