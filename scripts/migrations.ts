@@ -2,6 +2,7 @@ import { migrateBus } from '@outcomes/bus';
 import { migrateEventStore } from '@outcomes/event-store';
 import { migrateGateway } from '../apps/api-gateway/src/migrations';
 import { migrateAuction } from '../apps/auction/src/migrations';
+import { migrateCapi } from '../apps/capi-ingest/src/migrations';
 import { migrateCatalog } from '../apps/catalog/src/migrations';
 import { migrateEngineGateway } from '../apps/engine-gateway/src/migrations';
 
@@ -13,6 +14,7 @@ export async function migrateAll(databaseUrl: string): Promise<Array<[string, st
     ['catalog', await migrateCatalog(databaseUrl)],
     ['engine-gateway', await migrateEngineGateway(databaseUrl)],
     ['auction', await migrateAuction(databaseUrl)],
+    ['capi-ingest', await migrateCapi(databaseUrl)],
     ['api-gateway', await migrateGateway(databaseUrl)],
   ];
 }

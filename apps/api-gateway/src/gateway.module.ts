@@ -11,6 +11,7 @@ import { READINESS_CHECKS } from './http/health.controller';
 import { BuyersController } from './routes/buyers.controller';
 import { CatalogController } from './routes/catalog.controller';
 import { ConfigsController } from './routes/configs.controller';
+import { ConversionsController } from './routes/conversions.controller';
 import { EngineCallbacksController } from './routes/engine-callbacks.controller';
 import { EnginesController } from './routes/engines.controller';
 import { OutcomesController } from './routes/outcomes.controller';
@@ -24,7 +25,7 @@ export class GatewayModule {
   static with(rt: ServiceRuntime, config: GatewayConfig): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [HealthController, BuyersController, KeysController, ConfigsController, CatalogController, EnginesController, OutcomesController, SessionsController, EngineCallbacksController],
+      controllers: [HealthController, BuyersController, KeysController, ConfigsController, CatalogController, EnginesController, OutcomesController, SessionsController, EngineCallbacksController, ConversionsController],
       providers: [
         { provide: GATEWAY_RUNTIME, useValue: rt },
         { provide: GATEWAY_CONFIG, useValue: config },

@@ -123,8 +123,10 @@ describe('outcomes', () => {
     expect(events.map((e) => e.type)).toEqual(['requested', 'awarded', 'assistant', 'checkpoint', 'complete']);
     expect(events[2]).toMatchObject({ content: 'Your order ships tomorrow.' });
     expect(events[4]).toMatchObject({ type: 'complete', result: { answer: 'ships tomorrow' } });
-    // Until the Conversions API lands, reporting fails with a clear error rather than silently.
-    await expect(client.reportConversion({ outcomeId: events[0]!.outcomeId, success: true, outcomeValue: 15 })).rejects.toMatchObject({ code: 'conversions_unavailable' });
+    // The buyer reports what happened; a retry with the same event id is acknowledged, not counted twice.
+    const receipt = await client.reportConversion({ outcomeId: events[0]!.outcomeId, success: true, outcomeValue: 15, eventId: 'sdk-report-1' });
+    expect(receipt).toEqual({ eventId: 'sdk-report-1', status: 'accepted' });
+    expect(await client.reportConversion({ outcomeId: events[0]!.outcomeId, success: true, eventId: 'sdk-report-1' })).toEqual({ eventId: 'sdk-report-1', status: 'duplicate' });
     await expect(new OutcomesClient(configId, { apiKey: 'osk_wrong', baseUrl: p.baseUrl }).run('x').next()).rejects.toBeInstanceOf(OutcomesError);
   }, 30_000);
 

@@ -17,3 +17,4 @@ export * from './engine-protocol';
 export * from './engine-callbacks.dto';
 export * from './outcomes.dto';
 export * from './notices';
+export * from './conversions.dto';

@@ -45,6 +45,17 @@ export interface ConversionReport {
   readonly success: boolean;
   /** Value of the outcome to you, in USD (for ROAS goals). */
   readonly outcomeValue?: number;
+  /** Your id for this report; a repeat with the same id is acknowledged and not counted twice. Default: a new UUID. */
+  readonly eventId?: string;
+  /** When you observed it; default now. */
+  readonly eventTime?: Date;
+}
+
+/** The Conversions API's answer to one report. */
+export interface ConversionReceipt {
+  readonly eventId: string;
+  /** `accepted`, or `duplicate` when this event id was reported before. */
+  readonly status: 'accepted' | 'duplicate';
 }
 
 interface SseMessage {
@@ -100,24 +111,25 @@ export class OutcomesClient {
     return new Session(this.configId, (method, path, body) => this.call(method, path, body), (id) => this.follow(id));
   }
 
-  /** Reports what you observed after the fact: success or failure, and optionally the outcome's value. */
-  async reportConversion(report: ConversionReport): Promise<void> {
+  /**
+   * Reports what you observed after the fact through the Conversions API: success or failure, and
+   * optionally the outcome's value. Safe to retry with the same `eventId`.
+   */
+  async reportConversion(report: ConversionReport): Promise<ConversionReceipt> {
     if (!report.outcomeId && !report.sessionId) throw new OutcomesError(0, 'validation_failed', 'reportConversion needs an outcomeId or a sessionId', [{ field: 'outcomeId', reason: 'or sessionId is required' }]);
-    const body = {
-      event_type: report.success ? 'outcome.success' : 'outcome.failure',
-      event_time: new Date().toISOString(),
-      ...(report.outcomeId ? { outcome_request_id: report.outcomeId } : {}),
-      ...(report.sessionId ? { session_id: report.sessionId } : {}),
-      ...(report.outcomeValue === undefined ? {} : { outcome_value: report.outcomeValue.toFixed(2) }),
-    };
-    try {
-      await this.call('POST', '/v1/conversions', body);
-    } catch (err) {
-      if (err instanceof OutcomesError && err.status === 404 && err.message === 'no such route') {
-        throw new OutcomesError(404, 'conversions_unavailable', 'this platform does not offer the Conversions API yet; the conversion was not recorded');
-      }
-      throw err;
+    if (report.outcomeValue !== undefined && !(Number.isFinite(report.outcomeValue) && report.outcomeValue >= 0)) {
+      throw new OutcomesError(0, 'validation_failed', 'outcomeValue must be a finite amount of USD, at least 0', [{ field: 'outcomeValue', reason: 'must be a finite number >= 0' }]);
     }
+    const body = {
+      event_id: report.eventId ?? globalThis.crypto.randomUUID(),
+      event_type: report.success ? 'outcome.success' : 'outcome.failure',
+      event_time: (report.eventTime ?? new Date()).toISOString(),
+      ...(report.outcomeId ? { outcome_id: report.outcomeId } : { session_id: report.sessionId }),
+      ...(report.outcomeValue === undefined ? {} : { outcome_value: { amount: report.outcomeValue.toFixed(2), currency: 'USD' } }),
+      source: 'self_report',
+    };
+    const answer = await this.call<{ event_id: string; status: 'accepted' | 'duplicate' }>('POST', '/v1/events', body);
+    return { eventId: answer.event_id, status: answer.status };
   }
 
   private async call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {

@@ -5,6 +5,9 @@ import {
   formatUsd,
   GetOutcomeCommand,
   GetSessionCommand,
+  LookupOutcomesCommand,
+  OUTCOME_LOOKUP,
+  type OutcomeLookup,
   OutcomeEventsCommand,
   PlaceOutcomeCommand,
   StartSessionCommand,
@@ -108,6 +111,11 @@ export class OutcomesHandlers {
   @MessagePattern(AUCTION_COMMANDS.getSession)
   async getSession(@Payload() cmd: GetSessionCommand): Promise<unknown> {
     return sessionView(await this.outcomes.getSession(cmd.buyer_id, cmd.session_id));
+  }
+
+  @MessagePattern(OUTCOME_LOOKUP)
+  lookup(@Payload() cmd: LookupOutcomesCommand): Promise<OutcomeLookup> {
+    return this.outcomes.lookup(cmd.buyer_id, cmd.outcome_ids, cmd.session_ids);
   }
 
   @MessagePattern(AUCTION_COMMANDS.get)

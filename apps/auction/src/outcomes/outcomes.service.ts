@@ -21,6 +21,7 @@ import {
   type ExecutionKind,
   type HandoffTarget,
   type LossNotice,
+  type OutcomeLookup,
 } from '@outcomes/contracts';
 import {
   BudgetRefused,
@@ -72,7 +73,7 @@ const projectWith = (resumeAfterMs: number) => async (tx: PoolClient, _e: readon
           kept AS (INSERT INTO auction.timers (outcome_id, kind, due_at) SELECT $1, k, d FROM unnest($7::text[], $8::timestamptz[]) AS x(k, d) ON CONFLICT DO NOTHING),
           moved AS (INSERT INTO auction.timers (outcome_id, kind, due_at) SELECT $1, k, d FROM unnest($9::text[], $10::timestamptz[]) AS x(k, d)
                     ON CONFLICT (outcome_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at)
-     INSERT INTO auction.outcomes (outcome_id, buyer_id, status, engine_id, version, state, updated_at) VALUES ($1, $2, $3, $4, 1, $5, now())
+     INSERT INTO auction.outcomes (outcome_id, buyer_id, status, engine_id, version, state, updated_at, session_id) VALUES ($1, $2, $3, $4, 1, $5, now(), $11)
      ON CONFLICT (outcome_id) DO UPDATE SET status = EXCLUDED.status, engine_id = EXCLUDED.engine_id, version = auction.outcomes.version + 1, state = EXCLUDED.state, updated_at = now()`,
     [
       after.request.outcomeId,
@@ -85,6 +86,7 @@ const projectWith = (resumeAfterMs: number) => async (tx: PoolClient, _e: readon
       plan.keep.map(([, d]) => d),
       plan.set.map(([k]) => k),
       plan.set.map(([, d]) => d),
+      after.request.sessionId ?? null,
     ],
   );
 };
@@ -265,6 +267,22 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     const { state } = await this.aggregates.execute(sessions, sessionId, (s) => decideSession(command, s), { actor, retries: 20 });
     if (state.status === 'empty') throw new SessionRefused('NOT_FOUND', `session ${sessionId} does not exist`);
     return state;
+  }
+
+  /** The buyer's outcomes and sessions among these ids (others' and unknown ones are simply absent), for the Conversions API. */
+  async lookup(buyerId: string, outcomeIds: readonly string[], sessionIds: readonly string[]): Promise<OutcomeLookup> {
+    const { rows } = await this.rt.pool.query<{ outcome_id: string; session_id: string | null; status: string; engine_id: string | null; outcome_type: string; config_id: string; ended_at: string | null; at: string }>(
+      `SELECT outcome_id, session_id, status, engine_id, state->'request'->>'outcomeType' AS outcome_type, state->'request'->>'configId' AS config_id,
+              state->>'endedAt' AS ended_at, state->'request'->>'at' AS at
+         FROM auction.outcomes WHERE buyer_id = $1 AND (outcome_id = ANY($2) OR session_id = ANY($3))`,
+      [buyerId, outcomeIds, sessionIds],
+    );
+    const sessions = new Map<string, Array<{ id: string; at: string }>>();
+    for (const r of rows) if (r.session_id && sessionIds.includes(r.session_id)) sessions.set(r.session_id, [...(sessions.get(r.session_id) ?? []), { id: r.outcome_id, at: r.at }]);
+    return {
+      outcomes: rows.map((r) => ({ outcome_id: r.outcome_id, session_id: r.session_id, outcome_type: r.outcome_type, config_id: r.config_id, status: r.status, engine_id: r.engine_id, ended_at: r.ended_at })),
+      sessions: [...sessions].map(([sessionId, turns]) => ({ session_id: sessionId, outcome_ids: turns.sort((a, b) => a.at.localeCompare(b.at)).map((t) => t.id) })),
+    };
   }
 
   async get(buyerId: string, outcomeId: string): Promise<LiveOutcome> {

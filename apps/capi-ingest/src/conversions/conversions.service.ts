@@ -1,0 +1,108 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CommandError, requestCommand } from '@outcomes/bus';
+import { OUTCOME_LOOKUP, type ConversionEventDto, type ConversionResult, type OutcomeLookup } from '@outcomes/contracts';
+import type { ServiceRuntime } from '@outcomes/platform';
+import { RUNTIME } from '../tokens';
+import { record, timingProblem, type ConversionRecorded } from './conversion.rules';
+
+/** Real conversions and test ones live in separate stream categories: nothing settles from the test one. */
+const STREAM = (buyerId: string, test: boolean) => `${test ? 'conversiontest' : 'conversion'}-${buyerId}`;
+
+export interface StoredConversion {
+  readonly event_id: string;
+  readonly event_type: string;
+  readonly outcome_ids: string[];
+  readonly session_id: string | null;
+  readonly test: boolean;
+  readonly received_at: Date;
+  readonly status: string;
+  readonly processed_at: Date | null;
+  readonly actions: unknown[];
+}
+
+/**
+ * The Conversions API's intake. Each event is checked on its own (time, the outcome or session it
+ * names: another buyer's answers as unknown), then the new ones are recorded at once: their ids
+ * in `capi.events` (a repeat, in this batch or any earlier one, finds its id there and is not
+ * processed again) and the events themselves in the event store, in one transaction. What they
+ * set off (settlement, scores) follows from the events. Test events go to a stream category of
+ * their own that nothing settles from.
+ */
+@Injectable()
+export class ConversionsService {
+  constructor(@Inject(RUNTIME) private readonly rt: ServiceRuntime) {}
+
+  async ingest(buyerId: string, actor: string, events: readonly ConversionEventDto[], now = new Date()): Promise<ConversionResult[]> {
+    const results: Array<ConversionResult | undefined> = events.map((e) => {
+      const problem = timingProblem(new Date(e.event_time), now);
+      return problem ? { event_id: e.event_id, status: 'rejected', error: { code: 'rule_violation', message: `event_time ${problem}`, fields: [{ field: 'event_time', reason: problem }] } } : undefined;
+    });
+    const pending = events.map((e, i) => ({ e, i })).filter(({ i }) => results[i] === undefined);
+    const lookup =
+      pending.length === 0
+        ? { outcomes: [], sessions: [] }
+        : await requestCommand<OutcomeLookup>(this.rt.bus, OUTCOME_LOOKUP, {
+            buyer_id: buyerId,
+            outcome_ids: [...new Set(pending.flatMap(({ e }) => (e.outcome_id ? [e.outcome_id] : [])))],
+            session_ids: [...new Set(pending.flatMap(({ e }) => (e.session_id ? [e.session_id] : [])))],
+          });
+    const outcomes = new Set(lookup.outcomes.map((o) => o.outcome_id));
+    const sessions = new Map(lookup.sessions.map((s) => [s.session_id, s.outcome_ids]));
+    const toRecord: Array<{ i: number; rec: ConversionRecorded }> = [];
+    const seen = new Set<string>();
+    for (const { e, i } of pending) {
+      const targets = e.outcome_id ? (outcomes.has(e.outcome_id) ? [e.outcome_id] : null) : (sessions.get(e.session_id!) ?? null);
+      if (targets === null) {
+        const what = e.outcome_id ? `outcome ${e.outcome_id}` : `session ${e.session_id}`;
+        results[i] = { event_id: e.event_id, status: 'not_found', error: { code: 'not_found', message: `${what} does not exist`, fields: [{ field: e.outcome_id ? 'outcome_id' : 'session_id', reason: 'does not exist' }] } };
+      } else if (seen.has(e.event_id)) {
+        results[i] = { event_id: e.event_id, status: 'duplicate' };
+      } else {
+        seen.add(e.event_id);
+        toRecord.push({ i, rec: record(e, buyerId, targets, now) });
+      }
+    }
+    const fresh = await this.store(buyerId, actor, toRecord.map((t) => t.rec));
+    for (const { i, rec } of toRecord) results[i] = { event_id: rec.eventId, status: fresh.has(rec.eventId) ? 'accepted' : 'duplicate', ...(rec.test ? { test: true } : {}) };
+    return results as ConversionResult[];
+  }
+
+  /** Records the conversions not recorded before, and says which those were. */
+  private async store(buyerId: string, actor: string, recs: readonly ConversionRecorded[]): Promise<Set<string>> {
+    if (recs.length === 0) return new Set();
+    const tx = await this.rt.pool.connect();
+    let broken = false;
+    try {
+      await tx.query('BEGIN');
+      const { rows } = await tx.query<{ event_id: string }>(
+        `INSERT INTO capi.events (buyer_id, event_id, event_type, outcome_ids, session_id, test, received_at)
+           SELECT $1, x.event_id, x.event_type, ARRAY(SELECT jsonb_array_elements_text(x.outcome_ids)), x.session_id, x.test, x.received_at
+             FROM jsonb_to_recordset($2::jsonb) AS x(event_id text, event_type text, outcome_ids jsonb, session_id text, test boolean, received_at timestamptz)
+         ON CONFLICT (buyer_id, event_id) DO NOTHING
+         RETURNING event_id`,
+        [buyerId, JSON.stringify(recs.map((r) => ({ event_id: r.eventId, event_type: r.eventType, outcome_ids: r.outcomeIds, session_id: r.sessionId, test: r.test !== null, received_at: r.receivedAt })))],
+      );
+      const fresh = new Set(rows.map((r) => r.event_id));
+      for (const test of [false, true]) {
+        const events = recs.filter((r) => fresh.has(r.eventId) && (r.test !== null) === test).map((r) => ({ type: 'ConversionReported', data: r }));
+        if (events.length > 0) await this.rt.store.appendInTransaction(tx, STREAM(buyerId, test), events, 'any', { metadata: { actor } });
+      }
+      await tx.query('COMMIT');
+      return fresh;
+    } catch (err) {
+      await tx.query('ROLLBACK').catch(() => (broken = true));
+      throw err;
+    } finally {
+      tx.release(broken);
+    }
+  }
+
+  async get(buyerId: string, eventId: string): Promise<StoredConversion> {
+    const { rows } = await this.rt.pool.query<StoredConversion>(
+      `SELECT event_id, event_type, outcome_ids, session_id, test, received_at, status, processed_at, actions FROM capi.events WHERE buyer_id = $1 AND event_id = $2`,
+      [buyerId, eventId],
+    );
+    if (!rows[0]) throw new CommandError('NOT_FOUND', `event ${eventId} was not received`);
+    return rows[0];
+  }
+}
