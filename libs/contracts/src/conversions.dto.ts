@@ -211,9 +211,11 @@ export const CAPI_COMMANDS = {
   get: 'cmd.capi-ingest.getEvent',
 } as const;
 
-export class IngestConversionsCommand extends ConversionBatchDto {
+/** The events are checked one by one by the service (`checkConversionEvent`), not by the pipe: a bad one is answered, not fatal. */
+export class IngestConversionsCommand {
   @Matches(idPattern('buy')) buyer_id!: string;
   @IsString() @Length(1, 64) actor!: string;
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(1000) events!: unknown[];
 }
 
 export class GetConversionCommand {

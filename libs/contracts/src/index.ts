@@ -18,3 +18,4 @@ export * from './engine-callbacks.dto';
 export * from './outcomes.dto';
 export * from './notices';
 export * from './conversions.dto';
+export * from './conversion-check';

@@ -31,7 +31,8 @@ export function serviceProcesses(databaseUrl: string, namespace: string): Servic
       const child = spawn(process.execPath, [...profile, '-r', '@swc-node/register', join(repoRoot, `apps/${app}/src/main.ts`)], {
         cwd: repoRoot,
         env: { ...process.env, DATABASE_URL: databaseUrl, NATS_URL: testNatsUrl(), OUTCOMES_NAMESPACE: namespace, METRICS_PORT: '0', HEALTH_PORT: '0', LOG_LEVEL: 'warn', ...env },
-        stdio: ['ignore', 'ignore', 'inherit'],
+        // OUTCOMES_SERVICE_LOGS=1 shows the services' own logs (stdout), for debugging a test or a bench.
+        stdio: ['ignore', process.env['OUTCOMES_SERVICE_LOGS'] ? 'inherit' : 'ignore', 'inherit'],
       });
       children.push(child);
       return child;

@@ -49,6 +49,7 @@ const SERVICE_CODES: Readonly<Record<string, ApiErrorCode>> = {
   RULE_VIOLATION: 'rule_violation',
   FORBIDDEN: 'forbidden',
   UNAUTHENTICATED: 'unauthenticated',
+  INTERNAL: 'internal',
 };
 
 const fieldsOf = (details: unknown): FieldReason[] | undefined => {

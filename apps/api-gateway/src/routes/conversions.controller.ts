@@ -1,9 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CAPI_COMMANDS, ConversionEventDto, RawConversionBatchDto, type ConversionResult } from '@outcomes/contracts';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
-import { flattenValidationErrors } from '../http/validation';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CAPI_COMMANDS, checkConversionEvent, ConversionEventDto, RawConversionBatchDto, type ConversionResult } from '@outcomes/contracts';
 import { ConversionsScope } from '../auth/access';
 import { Caller, type BuyerCaller } from '../auth/current';
 import { ApiError } from '../http/api-error';
@@ -23,41 +20,35 @@ export class ConversionsController {
   @Post()
   @HttpCode(200)
   @ApiOperation({ summary: 'Report one conversion event' })
-  async one(@Caller() caller: BuyerCaller, @Body() event: ConversionEventDto): Promise<unknown> {
-    const [result] = await this.services.request<ConversionResult[]>(CAPI_COMMANDS.ingest, { buyer_id: caller.buyerId, actor: caller.actor, events: [event] });
+  @ApiBody({ type: ConversionEventDto })
+  async one(@Caller() caller: BuyerCaller, @Body() raw: unknown): Promise<unknown> {
+    const { problems } = checkConversionEvent(raw);
+    if (problems.length > 0) throw new ApiError('validation_failed', `${problems.length} invalid field${problems.length === 1 ? '' : 's'}: ${problems.map((f) => f.field).join(', ')}`, problems);
+    const [result] = await this.services.request<ConversionResult[]>(CAPI_COMMANDS.ingest, { buyer_id: caller.buyerId, actor: caller.actor, events: [raw] });
     if (result!.status === 'not_found') throw new ApiError('not_found', result!.error!.message, result!.error!.fields);
     if (result!.status === 'rejected') throw new ApiError('rule_violation', result!.error!.message, result!.error!.fields);
     return { success: true, ...result };
   }
 
   /**
-   * Each event is validated on its own: one that breaks the schema is answered `rejected` with its
+   * Each event is checked on its own: one that breaks the schema is answered `rejected` with its
    * fields named (`events[3].event_time`), and the others go on.
    */
   @Post('batch')
   @HttpCode(200)
   @ApiOperation({ summary: 'Report up to 1,000 conversion events; each is answered on its own, and a bad one does not sink the others' })
   async batch(@Caller() caller: BuyerCaller, @Body() body: RawConversionBatchDto): Promise<unknown> {
-    const checked = await Promise.all(
-      body.events.map(async (raw, i) => {
-        const event = plainToInstance(ConversionEventDto, raw);
-        const errors = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? await validate(event, { whitelist: true, forbidNonWhitelisted: true }) : null;
-        if (errors === null) return { i, rejected: { field: `events[${i}]`, reason: 'must be an object' } as const };
-        if (errors.length === 0) return { i, event };
-        return { i, fields: flattenValidationErrors(errors, `events[${i}]`) };
-      }),
-    );
-    const valid = checked.flatMap((c) => ('event' in c && c.event ? [c.event] : []));
+    const checked = body.events.map((raw, i) => ({ raw, problems: checkConversionEvent(raw, `events[${i}]`).problems }));
+    const valid = checked.filter((c) => c.problems.length === 0).map((c) => c.raw);
     const answered = valid.length === 0 ? [] : await this.services.request<ConversionResult[]>(CAPI_COMMANDS.ingest, { buyer_id: caller.buyerId, actor: caller.actor, events: valid });
     let next = 0;
-    const results: ConversionResult[] = checked.map((c) => {
-      if ('event' in c && c.event) return answered[next++]!;
-      const fields = 'fields' in c && c.fields ? c.fields : [(c as { rejected: { field: string; reason: string } }).rejected];
-      const raw = body.events[c.i] as { event_id?: unknown } | null;
+    const results: ConversionResult[] = checked.map(({ raw, problems }, i) => {
+      if (problems.length === 0) return answered[next++]!;
+      const id = (raw as { event_id?: unknown } | null)?.event_id;
       return {
-        event_id: typeof raw?.event_id === 'string' ? raw.event_id : `events[${c.i}]`,
+        event_id: typeof id === 'string' ? id : `events[${i}]`,
         status: 'rejected',
-        error: { code: 'validation_failed', message: `${fields.length} invalid field${fields.length === 1 ? '' : 's'}: ${fields.map((f) => f.field).join(', ')}`, fields },
+        error: { code: 'validation_failed', message: `${problems.length} invalid field${problems.length === 1 ? '' : 's'}: ${problems.map((f) => f.field).join(', ')}`, fields: problems },
       };
     });
     const failed = results.filter((r) => r.status === 'rejected' || r.status === 'not_found').length;

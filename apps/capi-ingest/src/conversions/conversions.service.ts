@@ -1,12 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandError, requestCommand } from '@outcomes/bus';
-import { OUTCOME_LOOKUP, type ConversionEventDto, type ConversionResult, type OutcomeLookup } from '@outcomes/contracts';
+import { checkConversionEvent, OUTCOME_LOOKUP, type ConversionEventDto, type ConversionResult, type OutcomeLookup } from '@outcomes/contracts';
 import type { ServiceRuntime } from '@outcomes/platform';
 import { RUNTIME } from '../tokens';
 import { record, timingProblem, type ConversionRecorded } from './conversion.rules';
 
-/** Real conversions and test ones live in separate stream categories: nothing settles from the test one. */
-const STREAM = (buyerId: string, test: boolean) => `${test ? 'conversiontest' : 'conversion'}-${buyerId}`;
+/**
+ * Each batch is a stream of its own (`conversion-<buyer>.<batch>`): batches never contend for a
+ * stream, and readers take the whole category in order. Test events go to a category of their
+ * own, which nothing settles from.
+ */
+const STREAM = (buyerId: string, test: boolean, batch: string) => `${test ? 'conversiontest' : 'conversion'}-${buyerId}.${batch}`;
 
 export interface StoredConversion {
   readonly event_id: string;
@@ -32,8 +37,13 @@ export interface StoredConversion {
 export class ConversionsService {
   constructor(@Inject(RUNTIME) private readonly rt: ServiceRuntime) {}
 
-  async ingest(buyerId: string, actor: string, events: readonly ConversionEventDto[], now = new Date()): Promise<ConversionResult[]> {
-    const results: Array<ConversionResult | undefined> = events.map((e) => {
+  async ingest(buyerId: string, actor: string, raw: readonly unknown[], now = new Date()): Promise<ConversionResult[]> {
+    // Checked again here (anything on the bus may call us), with the fast checker.
+    const checked = raw.map((r, i) => checkConversionEvent(r, `events[${i}]`));
+    const events = checked.map((c, i) => c.event ?? (raw[i] as ConversionEventDto));
+    const results: Array<ConversionResult | undefined> = events.map((e, i) => {
+      const { problems } = checked[i]!;
+      if (problems.length > 0) return { event_id: String(e?.event_id ?? `events[${i}]`), status: 'rejected', error: { code: 'validation_failed', message: 'invalid event', fields: problems } };
       const problem = timingProblem(new Date(e.event_time), now);
       return problem ? { event_id: e.event_id, status: 'rejected', error: { code: 'rule_violation', message: `event_time ${problem}`, fields: [{ field: 'event_time', reason: problem }] } } : undefined;
     });
@@ -62,14 +72,30 @@ export class ConversionsService {
         toRecord.push({ i, rec: record(e, buyerId, targets, now) });
       }
     }
-    const fresh = await this.store(buyerId, actor, toRecord.map((t) => t.rec));
+    const fresh = await this.storeRetrying(buyerId, actor, toRecord.map((t) => t.rec));
     for (const { i, rec } of toRecord) results[i] = { event_id: rec.eventId, status: fresh.has(rec.eventId) ? 'accepted' : 'duplicate', ...(rec.test ? { test: true } : {}) };
     return results as ConversionResult[];
+  }
+
+  /** PostgreSQL may still pick this transaction as a deadlock victim (other writers): it is all or nothing, so run it again. */
+  private async storeRetrying(buyerId: string, actor: string, recs: readonly ConversionRecorded[]): Promise<Set<string>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.store(buyerId, actor, recs);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if ((code === '40P01' || code === '40001') && attempt < 5) continue;
+        throw err;
+      }
+    }
   }
 
   /** Records the conversions not recorded before, and says which those were. */
   private async store(buyerId: string, actor: string, recs: readonly ConversionRecorded[]): Promise<Set<string>> {
     if (recs.length === 0) return new Set();
+    // Rows in one order in every transaction: two batches sharing new ids wait for each other, never deadlock.
+    const ordered = [...recs].sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
+    const batch = randomUUID();
     const tx = await this.rt.pool.connect();
     let broken = false;
     try {
@@ -80,12 +106,12 @@ export class ConversionsService {
              FROM jsonb_to_recordset($2::jsonb) AS x(event_id text, event_type text, outcome_ids jsonb, session_id text, test boolean, received_at timestamptz)
          ON CONFLICT (buyer_id, event_id) DO NOTHING
          RETURNING event_id`,
-        [buyerId, JSON.stringify(recs.map((r) => ({ event_id: r.eventId, event_type: r.eventType, outcome_ids: r.outcomeIds, session_id: r.sessionId, test: r.test !== null, received_at: r.receivedAt })))],
+        [buyerId, JSON.stringify(ordered.map((r) => ({ event_id: r.eventId, event_type: r.eventType, outcome_ids: r.outcomeIds, session_id: r.sessionId, test: r.test !== null, received_at: r.receivedAt })))],
       );
       const fresh = new Set(rows.map((r) => r.event_id));
       for (const test of [false, true]) {
         const events = recs.filter((r) => fresh.has(r.eventId) && (r.test !== null) === test).map((r) => ({ type: 'ConversionReported', data: r }));
-        if (events.length > 0) await this.rt.store.appendInTransaction(tx, STREAM(buyerId, test), events, 'any', { metadata: { actor } });
+        if (events.length > 0) await this.rt.store.appendInTransaction(tx, STREAM(buyerId, test, batch), events, 'no_stream', { metadata: { actor } });
       }
       await tx.query('COMMIT');
       return fresh;
