@@ -22,6 +22,13 @@ describe('budget', () => {
     spec.given([]).when({ type: 'Settle', outcomeId: 'nope', chargeMicros: 0, now }).thenRejects({ code: 'NOT_FOUND' });
   });
 
+  it('refunds a settled charge once, so it is spent no more; nothing to refund otherwise', () => {
+    const h = after(reserve('o1', 600_000), { type: 'Settle', outcomeId: 'o1', chargeMicros: 450_000, now }, { type: 'Refund', outcomeId: 'o1', now }, { type: 'Refund', outcomeId: 'o1', now });
+    expect(h.map((e) => e.type)).toEqual(['BudgetReserved', 'BudgetCharged', 'BudgetRefunded']);
+    expect(spec.given(h).state).toMatchObject({ spentMicros: 0, reservedMicros: 0 });
+    spec.given(after(reserve('o2', 100))).when({ type: 'Refund', outcomeId: 'o2', now }).then([]);
+  });
+
   it('releases a reservation in full, once; a reservation retried is reserved once', () => {
     const h = after(reserve('o1', 600_000), reserve('o1', 600_000), { type: 'Release', outcomeId: 'o1', now }, { type: 'Release', outcomeId: 'o1', now });
     expect(h.map((e) => e.type)).toEqual(['BudgetReserved', 'BudgetReleased']);

@@ -8,7 +8,9 @@ export type BudgetPeriod = 'daily' | 'weekly' | 'monthly' | 'total';
 export type BudgetEvent =
   | { readonly type: 'BudgetReserved'; readonly data: { readonly outcomeId: string; readonly amountMicros: number; readonly limitMicros: number; readonly at: string } }
   | { readonly type: 'BudgetCharged'; readonly data: { readonly outcomeId: string; readonly chargedMicros: number; readonly releasedMicros: number; readonly at: string } }
-  | { readonly type: 'BudgetReleased'; readonly data: { readonly outcomeId: string; readonly releasedMicros: number; readonly at: string } };
+  | { readonly type: 'BudgetReleased'; readonly data: { readonly outcomeId: string; readonly releasedMicros: number; readonly at: string } }
+  /** A charge given back (a success contradicted within its window): it is spent no more. */
+  | { readonly type: 'BudgetRefunded'; readonly data: { readonly outcomeId: string; readonly refundedMicros: number; readonly at: string } };
 
 export interface BudgetState {
   readonly limitMicros: number;
@@ -18,6 +20,9 @@ export interface BudgetState {
   readonly open: Readonly<Record<string, number>>;
   /** Outcomes already settled or released: a retry of either changes nothing. */
   readonly closed: Readonly<Record<string, true>>;
+  /** What each settled outcome was charged, and whether it was refunded (absent in old states). */
+  readonly charged?: Readonly<Record<string, number>>;
+  readonly refunded?: Readonly<Record<string, true>>;
 }
 
 export const initialBudgetState = (): BudgetState => ({ limitMicros: 0, spentMicros: 0, reservedMicros: 0, open: {}, closed: {} });
@@ -27,7 +32,9 @@ export type BudgetCommand =
   /** Charge what the outcome costs (at most what was reserved) and release the rest. */
   | { readonly type: 'Settle'; readonly outcomeId: string; readonly chargeMicros: number; readonly now: Date }
   /** Nothing is owed (escalated, failed, declined): give the reservation back. */
-  | { readonly type: 'Release'; readonly outcomeId: string; readonly now: Date };
+  | { readonly type: 'Release'; readonly outcomeId: string; readonly now: Date }
+  /** Give a settled charge back, once. */
+  | { readonly type: 'Refund'; readonly outcomeId: string; readonly now: Date };
 
 export class BudgetRefused extends Error {
   constructor(
@@ -68,6 +75,11 @@ export function decideBudget(command: BudgetCommand, state: BudgetState): Budget
       if (reserved === undefined) return [];
       return [{ type: 'BudgetReleased', data: { outcomeId, releasedMicros: reserved, at } }];
     }
+    case 'Refund': {
+      const charged = state.charged?.[outcomeId];
+      if (charged === undefined || state.refunded?.[outcomeId]) return [];
+      return [{ type: 'BudgetRefunded', data: { outcomeId, refundedMicros: charged, at } }];
+    }
     default: {
       const unhandled: never = command;
       throw new Error(`unhandled command ${String(unhandled)}`);
@@ -92,7 +104,10 @@ export function evolveBudget(state: BudgetState, event: BudgetEvent): BudgetStat
         reservedMicros: state.reservedMicros - event.data.chargedMicros - event.data.releasedMicros,
         open: without(state.open, outcomeId),
         closed: { ...state.closed, [outcomeId]: true },
+        charged: { ...state.charged, [outcomeId]: event.data.chargedMicros },
       };
+    case 'BudgetRefunded':
+      return { ...state, spentMicros: state.spentMicros - event.data.refundedMicros, refunded: { ...state.refunded, [outcomeId]: true } };
     case 'BudgetReleased':
       return { ...state, reservedMicros: state.reservedMicros - event.data.releasedMicros, open: without(state.open, outcomeId), closed: { ...state.closed, [outcomeId]: true } };
     default: {

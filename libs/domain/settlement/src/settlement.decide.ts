@@ -1,0 +1,204 @@
+/**
+ * The settlement of one completed outcome: what the buyer is charged, what the engine is owed,
+ * the platform's fee, and what is given back. Money moves as balanced ledger entries inside the
+ * events (integer micro-dollars; every event's debits equal its credits), each naming its cause.
+ *
+ * cAPI-verified outcomes wait for the buyer's conversion: a success charges the reserved clearing
+ * price, a failure releases it, a failure after a success within the attribution window refunds
+ * it, and when the window closes with no conversion the outcome type's default applies.
+ * Guarantee-backed outcomes are charged on delivery; their claim window opens, and when it closes
+ * the engine's reserve for claims is released. Escalated and failed outcomes never open one.
+ */
+export type VerificationModel = 'capi_verified' | 'guarantee_backed';
+
+export interface SettlementTerms {
+  readonly outcomeId: string;
+  readonly buyerId: string;
+  readonly engineId: string;
+  readonly configId: string;
+  readonly outcomeType: string;
+  readonly model: VerificationModel;
+  /** The clearing price, reserved on the buyer's budget at award. */
+  readonly priceMicros: number;
+  readonly budgetId: string;
+  readonly reservationId: string;
+  /** The platform's take, in basis points of each charge. */
+  readonly takeRateBps: number;
+  readonly deliveredAt: string;
+  /** cAPI-verified: how long a conversion counts, and what the outcome counts as without one. */
+  readonly attributionEndsAt: string | null;
+  readonly defaultVerdict: 'success' | 'failure';
+  /** Guarantee-backed: when the claim window closes, and the most all claims may pay out. */
+  readonly claimWindowEndsAt: string | null;
+  readonly coverageMicros: number;
+}
+
+export interface LedgerLine {
+  /** `buyer:<id>`, `engine:<id>`, `platform:fees`. */
+  readonly account: string;
+  readonly side: 'debit' | 'credit';
+  readonly micros: number;
+}
+
+/** What set a movement off: the delivery, a conversion (the buyer's event id), the window's default, a claim. */
+export interface Cause {
+  readonly kind: 'delivery' | 'conversion' | 'attribution_default' | 'claim';
+  readonly ref: string | null;
+}
+
+type At = { readonly outcomeId: string; readonly at: string };
+
+export type SettlementEvent =
+  | { readonly type: 'SettlementOpened'; readonly data: At & { readonly terms: SettlementTerms } }
+  | { readonly type: 'OutcomeCharged'; readonly data: At & { readonly amountMicros: number; readonly feeMicros: number; readonly lines: readonly LedgerLine[]; readonly cause: Cause } }
+  | { readonly type: 'ChargeReleased'; readonly data: At & { readonly cause: Cause } }
+  | { readonly type: 'OutcomeRefunded'; readonly data: At & { readonly amountMicros: number; readonly lines: readonly LedgerLine[]; readonly cause: Cause } }
+  /** A conversion that moved no money (a second success, one after the window), kept for the record. */
+  | { readonly type: 'ConversionNoted'; readonly data: At & { readonly cause: Cause; readonly verdict: Verdict; readonly reason: string } }
+  | { readonly type: 'ClaimWindowClosed'; readonly data: At & { readonly reserveReleasedMicros: number } }
+  | { readonly type: 'ClaimPaidOut'; readonly data: At & { readonly claimId: string; readonly amountMicros: number; readonly lines: readonly LedgerLine[] } };
+
+export type Verdict = 'success' | 'failure' | 'partial';
+
+export type SettlementState =
+  | { readonly status: 'none' }
+  | {
+      readonly status: 'awaiting' | 'charged' | 'released' | 'refunded';
+      readonly terms: SettlementTerms;
+      readonly chargedMicros: number;
+      readonly refundedMicros: number;
+      readonly paidOutMicros: number;
+      readonly claimWindowOpen: boolean;
+      /** Conversions already applied, by the buyer's event id: a redelivery changes nothing. */
+      readonly seen: Readonly<Record<string, true>>;
+    };
+
+export const initialSettlementState = (): SettlementState => ({ status: 'none' });
+
+export type SettlementCommand =
+  | { readonly type: 'Open'; readonly terms: SettlementTerms; readonly now: Date }
+  | { readonly type: 'ApplyConversion'; readonly eventId: string; readonly verdict: Verdict; readonly eventTime: Date; readonly now: Date }
+  | { readonly type: 'CloseAttribution'; readonly now: Date }
+  | { readonly type: 'CloseClaimWindow'; readonly now: Date }
+  | { readonly type: 'PayClaim'; readonly claimId: string; readonly amountMicros: number; readonly now: Date };
+
+export class SettlementRefused extends Error {
+  constructor(
+    readonly code: 'RULE_VIOLATION' | 'NOT_FOUND',
+    message: string,
+    readonly fields: ReadonlyArray<{ readonly field: string; readonly reason: string }> = [],
+  ) {
+    super(message);
+    this.name = 'SettlementRefused';
+  }
+}
+
+export const feeOf = (amountMicros: number, takeRateBps: number): number => Math.floor((amountMicros * takeRateBps) / 10_000);
+
+/** The buyer pays the price; the engine is owed it less the platform's fee. */
+export function chargeLines(t: SettlementTerms, amountMicros: number): LedgerLine[] {
+  const fee = feeOf(amountMicros, t.takeRateBps);
+  return [
+    { account: `buyer:${t.buyerId}`, side: 'debit', micros: amountMicros },
+    { account: `engine:${t.engineId}`, side: 'credit', micros: amountMicros - fee },
+    { account: 'platform:fees', side: 'credit', micros: fee },
+  ];
+}
+
+const reverse = (lines: readonly LedgerLine[]): LedgerLine[] => lines.map((l) => ({ ...l, side: l.side === 'debit' ? 'credit' : 'debit' }));
+
+export function decideSettlement(command: SettlementCommand, state: SettlementState): SettlementEvent[] {
+  const at = command.now.toISOString();
+  if (command.type === 'Open') {
+    if (state.status !== 'none') return [];
+    const t = command.terms;
+    if (!Number.isSafeInteger(t.priceMicros) || t.priceMicros < 0) throw new SettlementRefused('RULE_VIOLATION', 'a price is a whole, non-negative number of micro-dollars');
+    const opened: SettlementEvent = { type: 'SettlementOpened', data: { outcomeId: t.outcomeId, terms: t, at } };
+    if (t.model === 'capi_verified') return [opened];
+    return [opened, charge(t, { kind: 'delivery', ref: null }, at)];
+  }
+  if (state.status === 'none') throw new SettlementRefused('NOT_FOUND', 'no settlement is open for this outcome');
+  const t = state.terms;
+  const outcomeId = t.outcomeId;
+  switch (command.type) {
+    case 'ApplyConversion': {
+      if (state.seen[command.eventId]) return [];
+      const cause: Cause = { kind: 'conversion', ref: command.eventId };
+      const note = (reason: string): SettlementEvent[] => [{ type: 'ConversionNoted', data: { outcomeId, cause, verdict: command.verdict, reason, at } }];
+      if (t.model === 'guarantee_backed') return note('guarantee-backed outcomes settle on delivery; defects are claimed');
+      const inWindow = t.attributionEndsAt === null || command.eventTime.getTime() <= Date.parse(t.attributionEndsAt);
+      if (!inWindow) return note('the conversion happened after the attribution window');
+      const success = command.verdict !== 'failure';
+      if (state.status === 'awaiting') return success ? [charge(t, cause, at)] : [{ type: 'ChargeReleased', data: { outcomeId, cause, at } }];
+      if (state.status === 'charged' && !success) {
+        // A success contradicted within the window (a reopened ticket): the charge is given back.
+        return [{ type: 'OutcomeRefunded', data: { outcomeId, amountMicros: state.chargedMicros, lines: reverse(chargeLines(t, state.chargedMicros)), cause, at } }];
+      }
+      return note(`the outcome is already ${state.status}`);
+    }
+    case 'CloseAttribution':
+      if (state.status !== 'awaiting') return [];
+      return t.defaultVerdict === 'success' ? [charge(t, { kind: 'attribution_default', ref: null }, at)] : [{ type: 'ChargeReleased', data: { outcomeId, cause: { kind: 'attribution_default', ref: null }, at } }];
+    case 'CloseClaimWindow':
+      if (!state.claimWindowOpen) return [];
+      return [{ type: 'ClaimWindowClosed', data: { outcomeId, reserveReleasedMicros: Math.max(0, t.coverageMicros - state.paidOutMicros), at } }];
+    case 'PayClaim': {
+      if (!state.claimWindowOpen) throw new SettlementRefused('RULE_VIOLATION', `the claim window of ${outcomeId} is closed`);
+      const left = t.coverageMicros - state.paidOutMicros;
+      if (!Number.isSafeInteger(command.amountMicros) || command.amountMicros <= 0 || command.amountMicros > left) {
+        throw new SettlementRefused('RULE_VIOLATION', `a payout must lie between 1 and the ${left} micro-dollars of coverage left`, [{ field: 'amount', reason: `at most ${left} micro-dollars` }]);
+      }
+      const lines: LedgerLine[] = [
+        { account: `engine:${t.engineId}`, side: 'debit', micros: command.amountMicros },
+        { account: `buyer:${t.buyerId}`, side: 'credit', micros: command.amountMicros },
+      ];
+      return [{ type: 'ClaimPaidOut', data: { outcomeId, claimId: command.claimId, amountMicros: command.amountMicros, lines, at } }];
+    }
+    default: {
+      const unhandled: never = command;
+      throw new Error(`unhandled command ${String(unhandled)}`);
+    }
+  }
+}
+
+function charge(t: SettlementTerms, cause: Cause, at: string): SettlementEvent {
+  const lines = chargeLines(t, t.priceMicros);
+  return { type: 'OutcomeCharged', data: { outcomeId: t.outcomeId, amountMicros: t.priceMicros, feeMicros: feeOf(t.priceMicros, t.takeRateBps), lines, cause, at } };
+}
+
+export function evolveSettlement(state: SettlementState, event: SettlementEvent): SettlementState {
+  if (event.type === 'SettlementOpened') {
+    return { status: 'awaiting', terms: event.data.terms, chargedMicros: 0, refundedMicros: 0, paidOutMicros: 0, claimWindowOpen: event.data.terms.model === 'guarantee_backed', seen: {} };
+  }
+  if (state.status === 'none') return state;
+  const seen = 'cause' in event.data && event.data.cause.kind === 'conversion' && event.data.cause.ref ? { ...state.seen, [event.data.cause.ref]: true as const } : state.seen;
+  switch (event.type) {
+    case 'OutcomeCharged':
+      return { ...state, status: 'charged', chargedMicros: state.chargedMicros + event.data.amountMicros, seen };
+    case 'ChargeReleased':
+      return { ...state, status: 'released', seen };
+    case 'OutcomeRefunded':
+      return { ...state, status: 'refunded', refundedMicros: state.refundedMicros + event.data.amountMicros, seen };
+    case 'ConversionNoted':
+      return { ...state, seen };
+    case 'ClaimWindowClosed':
+      return { ...state, claimWindowOpen: false };
+    case 'ClaimPaidOut':
+      return { ...state, paidOutMicros: state.paidOutMicros + event.data.amountMicros };
+    default: {
+      const unhandled: never = event;
+      return unhandled;
+    }
+  }
+}
+
+/** Every ledger line an event carries (none for events that move no money). */
+export const linesOf = (e: SettlementEvent): readonly LedgerLine[] =>
+  e.type === 'OutcomeCharged' || e.type === 'OutcomeRefunded' || e.type === 'ClaimPaidOut' ? e.data.lines : [];
+
+/** Balances by account from a history of settlement events: credits minus debits. */
+export function balances(events: readonly SettlementEvent[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const e of events) for (const l of linesOf(e)) out.set(l.account, (out.get(l.account) ?? 0) + (l.side === 'credit' ? l.micros : -l.micros));
+  return out;
+}
