@@ -4,6 +4,7 @@ import { migrateGateway } from '../apps/api-gateway/src/migrations';
 import { migrateAuction } from '../apps/auction/src/migrations';
 import { migrateCapi } from '../apps/capi-ingest/src/migrations';
 import { migrateCatalog } from '../apps/catalog/src/migrations';
+import { migrateClaims } from '../apps/claims/src/migrations';
 import { migrateEngineGateway } from '../apps/engine-gateway/src/migrations';
 
 /** Every migration set of the platform, in the order they must run. */
@@ -15,6 +16,7 @@ export async function migrateAll(databaseUrl: string): Promise<Array<[string, st
     ['engine-gateway', await migrateEngineGateway(databaseUrl)],
     ['auction', await migrateAuction(databaseUrl)],
     ['capi-ingest', await migrateCapi(databaseUrl)],
+    ['claims', await migrateClaims(databaseUrl)],
     ['api-gateway', await migrateGateway(databaseUrl)],
   ];
 }

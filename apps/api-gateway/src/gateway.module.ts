@@ -12,6 +12,7 @@ import { BuyersController } from './routes/buyers.controller';
 import { CatalogController } from './routes/catalog.controller';
 import { ConfigsController } from './routes/configs.controller';
 import { ConversionsController } from './routes/conversions.controller';
+import { SettlementController } from './routes/settlement.controller';
 import { EngineCallbacksController } from './routes/engine-callbacks.controller';
 import { EnginesController } from './routes/engines.controller';
 import { OutcomesController } from './routes/outcomes.controller';
@@ -25,7 +26,7 @@ export class GatewayModule {
   static with(rt: ServiceRuntime, config: GatewayConfig): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [HealthController, BuyersController, KeysController, ConfigsController, CatalogController, EnginesController, OutcomesController, SessionsController, EngineCallbacksController, ConversionsController],
+      controllers: [HealthController, BuyersController, KeysController, ConfigsController, CatalogController, EnginesController, OutcomesController, SessionsController, EngineCallbacksController, ConversionsController, SettlementController],
       providers: [
         { provide: GATEWAY_RUNTIME, useValue: rt },
         { provide: GATEWAY_CONFIG, useValue: config },

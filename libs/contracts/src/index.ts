@@ -19,3 +19,4 @@ export * from './outcomes.dto';
 export * from './notices';
 export * from './conversions.dto';
 export * from './conversion-check';
+export * from './settlement.dto';

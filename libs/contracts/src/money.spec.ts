@@ -1,4 +1,4 @@
-import { formatUsd, isPositiveUsd, parseUsd } from './money';
+import { formatSignedUsd, formatUsd, isPositiveUsd, parseUsd } from './money';
 
 describe('money', () => {
   it.each([
@@ -33,5 +33,11 @@ describe('money', () => {
 
   it('tells positive amounts from zero and junk', () => {
     expect([isPositiveUsd('0.01'), isPositiveUsd('0'), isPositiveUsd('0.000000'), isPositiveUsd(1)]).toEqual([true, false, false, false]);
+  });
+
+  it('formats signed balances', () => {
+    expect(formatSignedUsd(-420_000)).toBe('-0.42');
+    expect(formatSignedUsd(1_500_000)).toBe('1.50');
+    expect(formatSignedUsd(0)).toBe('0.00');
   });
 });

@@ -21,6 +21,9 @@ export function formatUsd(micros: number): string {
   return `${whole}.${fraction.padEnd(2, '0')}`;
 }
 
+/** A balance, which may be negative: -420000 → "-0.42". */
+export const formatSignedUsd = (micros: number): string => (micros < 0 ? `-${formatUsd(-micros)}` : formatUsd(micros));
+
 export const isUsd = (v: unknown): v is string => {
   if (typeof v !== 'string') return false;
   try {

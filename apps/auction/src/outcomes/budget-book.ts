@@ -24,6 +24,15 @@ export class BudgetBook {
     return this.change(budgetId, (s) => decideBudget({ type: 'Release', outcomeId: reservationId, now }, s));
   }
 
+  /** Spends `chargeMicros` of the reservation and releases the rest (settlement's verdict). */
+  charge(budgetId: string, reservationId: string, chargeMicros: number, now = new Date()): Promise<unknown> {
+    return this.change(budgetId, (s) => decideBudget({ type: 'Settle', outcomeId: reservationId, chargeMicros, now }, s));
+  }
+
+  refund(budgetId: string, reservationId: string, now = new Date()): Promise<unknown> {
+    return this.change(budgetId, (s) => decideBudget({ type: 'Refund', outcomeId: reservationId, now }, s));
+  }
+
   private change(budgetId: string, decide: (s: BudgetState) => BudgetEvent[]): Promise<unknown> {
     return this.queue.run(budgetId, () => this.aggregates.execute(budgets, budgetId, decide, { actor: 'auction', retries: 50, cache: this.states }));
   }

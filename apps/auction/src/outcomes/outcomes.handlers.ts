@@ -6,6 +6,8 @@ import {
   GetOutcomeCommand,
   GetSessionCommand,
   LookupOutcomesCommand,
+  BUDGET_SETTLE,
+  SettleBudgetCommand,
   OUTCOME_LOOKUP,
   type OutcomeLookup,
   OutcomeEventsCommand,
@@ -111,6 +113,12 @@ export class OutcomesHandlers {
   @MessagePattern(AUCTION_COMMANDS.getSession)
   async getSession(@Payload() cmd: GetSessionCommand): Promise<unknown> {
     return sessionView(await this.outcomes.getSession(cmd.buyer_id, cmd.session_id));
+  }
+
+  @MessagePattern(BUDGET_SETTLE)
+  async settleBudget(@Payload() cmd: SettleBudgetCommand): Promise<{ ok: true }> {
+    await this.outcomes.settleBudget(cmd.budget_id, cmd.reservation_id, cmd.action, cmd.charge_micros ?? 0);
+    return { ok: true };
   }
 
   @MessagePattern(OUTCOME_LOOKUP)

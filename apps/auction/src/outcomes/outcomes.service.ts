@@ -285,6 +285,13 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     };
   }
 
+  /** Settlement's verdict on a reservation: charged, released or refunded on the budget. */
+  async settleBudget(budgetId: string, reservationId: string, action: 'charge' | 'release' | 'refund', chargeMicros: number): Promise<void> {
+    if (action === 'charge') await this.budgetBook.charge(budgetId, reservationId, chargeMicros);
+    else if (action === 'release') await this.budgetBook.release(budgetId, reservationId);
+    else await this.budgetBook.refund(budgetId, reservationId);
+  }
+
   async get(buyerId: string, outcomeId: string): Promise<LiveOutcome> {
     const { state } = await this.aggregates.load(outcomes, outcomeId);
     if (state.status === 'empty' || state.request.buyerId !== buyerId) throw new OutcomeRefused('NOT_FOUND', `outcome ${outcomeId} does not exist`);

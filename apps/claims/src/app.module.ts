@@ -1,0 +1,17 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { Aggregates, type ServiceRuntime } from '@outcomes/platform';
+import type { ClaimsConfig } from './config';
+import { SettlementHandlers } from './settlement/settlement.handlers';
+import { SettlementService } from './settlement/settlement.service';
+import { AGGREGATES, CLAIMS_CONFIG, RUNTIME } from './tokens';
+
+@Module({})
+export class ClaimsModule {
+  static with(rt: ServiceRuntime, config: ClaimsConfig): DynamicModule {
+    return {
+      module: ClaimsModule,
+      controllers: [SettlementHandlers],
+      providers: [{ provide: RUNTIME, useValue: rt }, { provide: AGGREGATES, useValue: new Aggregates(rt.store) }, { provide: CLAIMS_CONFIG, useValue: config }, SettlementService],
+    };
+  }
+}

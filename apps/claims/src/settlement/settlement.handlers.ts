@@ -1,0 +1,60 @@
+import { Controller } from '@nestjs/common';
+import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { BuyerSpendCommand, formatSignedUsd, formatUsd, GetSettlementCommand, LedgerBalancesCommand, SETTLEMENT_COMMANDS } from '@outcomes/contracts';
+import { CommandError } from '@outcomes/bus';
+import { SettlementService } from './settlement.service';
+
+interface Envelope<D> {
+  readonly data: D;
+}
+
+@Controller()
+export class SettlementHandlers {
+  constructor(private readonly settlement: SettlementService) {}
+
+  @EventPattern('evt.outcome.OutcomeCompleted')
+  async completed(@Payload() event: Envelope<{ outcomeId: string }>): Promise<void> {
+    await this.settlement.onCompleted(event.data.outcomeId);
+  }
+
+  @EventPattern('evt.conversion.ConversionReported')
+  async conversion(@Payload() event: Envelope<{ eventId: string; eventType: string; eventTime: string; outcomeIds: string[] }>): Promise<void> {
+    await this.settlement.onConversion(event.data);
+  }
+
+  @MessagePattern(SETTLEMENT_COMMANDS.balances)
+  async balances(@Payload() cmd: LedgerBalancesCommand): Promise<unknown> {
+    return { data: (await this.settlement.balances(cmd.account)).map((b) => ({ account: b.account, balance: formatSignedUsd(b.balance_micros) })) };
+  }
+
+  @MessagePattern(SETTLEMENT_COMMANDS.spend)
+  async spend(@Payload() cmd: BuyerSpendCommand): Promise<unknown> {
+    const rows = await this.settlement.spend(cmd.buyer_id, cmd.period);
+    return {
+      period: cmd.period,
+      data: rows.map((r) => ({ period: r.period, outcome_type: r.outcome_type, outcomes: r.outcomes, charged: formatUsd(r.charged_micros), refunded: formatUsd(r.refunded_micros), net: formatSignedUsd(r.charged_micros - r.refunded_micros) })),
+    };
+  }
+
+  @MessagePattern(SETTLEMENT_COMMANDS.settlement)
+  async get(@Payload() cmd: GetSettlementCommand): Promise<unknown> {
+    const s = await this.settlement.get(cmd.buyer_id, cmd.outcome_id);
+    if (!s) throw new CommandError('NOT_FOUND', `outcome ${cmd.outcome_id} has no settlement`);
+    const t = s.terms;
+    return {
+      outcome_id: t.outcomeId,
+      object: 'settlement',
+      status: s.status,
+      verification: t.model,
+      price: formatUsd(t.priceMicros),
+      charged: formatUsd(s.chargedMicros),
+      refunded: formatUsd(s.refundedMicros),
+      paid_out: formatUsd(s.paidOutMicros),
+      delivered_at: t.deliveredAt,
+      attribution_ends_at: t.attributionEndsAt,
+      claim_window_ends_at: t.claimWindowEndsAt,
+      claim_window_open: s.claimWindowOpen,
+      coverage_remaining: formatUsd(Math.max(0, t.coverageMicros - s.paidOutMicros)),
+    };
+  }
+}
