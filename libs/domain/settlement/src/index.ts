@@ -1,1 +1,2 @@
 export * from './settlement.decide';
+export * from './claim.decide';
