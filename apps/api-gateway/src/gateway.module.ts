@@ -12,6 +12,7 @@ import { BuyersController } from './routes/buyers.controller';
 import { CatalogController } from './routes/catalog.controller';
 import { ConfigsController } from './routes/configs.controller';
 import { ConversionsController } from './routes/conversions.controller';
+import { ClaimsController } from './routes/claims.controller';
 import { SettlementController } from './routes/settlement.controller';
 import { EngineCallbacksController } from './routes/engine-callbacks.controller';
 import { EnginesController } from './routes/engines.controller';
@@ -26,7 +27,7 @@ export class GatewayModule {
   static with(rt: ServiceRuntime, config: GatewayConfig): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [HealthController, BuyersController, KeysController, ConfigsController, CatalogController, EnginesController, OutcomesController, SessionsController, EngineCallbacksController, ConversionsController, SettlementController],
+      controllers: [HealthController, BuyersController, KeysController, ConfigsController, CatalogController, EnginesController, OutcomesController, SessionsController, EngineCallbacksController, ConversionsController, SettlementController, ClaimsController],
       providers: [
         { provide: GATEWAY_RUNTIME, useValue: rt },
         { provide: GATEWAY_CONFIG, useValue: config },

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { connectBus, type Bus } from '@outcomes/bus';
 import { runEngine, type RunningEngine } from '@outcomes/engine-kit';
 import { OutcomesClient } from '@outcomes/sdk';
@@ -136,4 +137,90 @@ describe('settlement', () => {
     expect((await api('GET', '/v1/spend?period=fortnight', { key })).status).toBe(400);
     expect((await api('GET', '/v1/ledger/balances', { key })).status).toBe(403);
   }, 90_000);
+});
+
+describe('guarantee claims', () => {
+  it('files a claim within the window and coverage, takes evidence from both sides, and pays the decision from the engine to the buyer', async () => {
+    const id = await completed(reviewCfg, 'PR #40');
+    await settlement(id, 'charged');
+    const refused = async (body: Record<string, unknown>, status: number, field: string) => {
+      const res = await api<{ error: { fields: Array<{ field: string; reason: string }> } }>('POST', '/v1/claims', { key, body: { outcome_id: id, description: 'x', ...body } });
+      expect(res.status).toBe(status);
+      expect(res.body.error.fields.map((f) => f.field)).toContain(field);
+      return res.body.error.fields;
+    };
+    const excluded = await refused({ claim_type: 'requirements_change', requested_amount: '5.00' }, 422, 'claim_type');
+    expect(excluded[0]!.reason).toContain('excludes requirements_change');
+    await refused({ claim_type: 'missed_critical_bug', requested_amount: '20.01' }, 422, 'requested_amount');
+    await refused({ claim_type: 'missed_critical_bug', requested_amount: 'lots' }, 400, 'requested_amount');
+    const capiOutcome = await completed(supportCfg, 'not claimable');
+    await settlement(capiOutcome, 'awaiting');
+    expect((await api('POST', '/v1/claims', { key, body: { outcome_id: capiOutcome, claim_type: 'outcome_failed', description: 'x', requested_amount: '1.00' } })).status).toBe(422);
+
+    const filed = await api<{ id: string; display_id: string; status: string }>('POST', '/v1/claims', {
+      key,
+      body: { outcome_id: id, claim_type: 'missed_critical_bug', description: 'the review missed a SQL injection', requested_amount: '8.00', evidence: [{ kind: 'document', description: 'the incident report' }] },
+    });
+    expect(filed.status).toBe(201);
+    expect(filed.body).toMatchObject({ status: 'filed', display_id: expect.stringMatching(/^CLM-\d{6}$/) });
+    const claimId = filed.body.id;
+
+    // A file, kept with its SHA-256; a file too large, or of a type not allowed, is refused.
+    const upload = (bytes: Buffer, type: string, who: string, path = 'evidence') =>
+      fetch(`${p.baseUrl}/v1/claims/${claimId}/${path}?kind=log&description=${encodeURIComponent('server log of the exploit')}&filename=exploit.log`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${who}`, 'content-type': type },
+        body: bytes,
+      });
+    const log = Buffer.from('GET /search?q=1%27%20OR%201=1 200\n');
+    const up = await upload(log, 'text/plain', key);
+    expect(up.status).toBe(201);
+    const withFile = (await up.json()) as { evidence: Array<{ file: { sha256: string; size_bytes: number } | null }> };
+    expect(withFile.evidence.at(-1)!.file).toMatchObject({ sha256: createHash('sha256').update(log).digest('hex'), size_bytes: log.length });
+    expect((await upload(Buffer.alloc(600 * 1024, 1), 'text/plain', key)).status).toBe(413);
+    expect((await upload(Buffer.from('PK'), 'application/zip', key)).status).toBe(415);
+    const engineSide = await fetch(`${p.baseUrl}/v1/claims/${claimId}/engine-evidence`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${p.operatorKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'review_log', description: 'the engine flagged the query builder as out of scope' }),
+    });
+    expect(engineSide.status).toBe(201);
+
+    expect((await api('POST', `/v1/claims/${claimId}/review`, { key })).status).toBe(403);
+    expect((await api<{ status: string }>('POST', `/v1/claims/${claimId}/review`, { key: p.operatorKey })).body.status).toBe('under_review');
+    const badDecision = await api('POST', `/v1/claims/${claimId}/decision`, { key: p.operatorKey, body: { decision: 'partially_approved', approved_amount: '9.00', findings: 'too much' } });
+    expect(badDecision.status).toBe(422);
+    const decided = await api<{ status: string; paid_amount: string; evidence: Array<{ by: string }> }>('POST', `/v1/claims/${claimId}/decision`, {
+      key: p.operatorKey,
+      body: { decision: 'partially_approved', approved_amount: '5.00', findings: 'the injection was in scope; damage was partly mitigated' },
+    });
+    expect(decided.body).toMatchObject({ status: 'paid', paid_amount: '5.00' });
+    expect(decided.body.evidence.map((e) => e.by)).toEqual(['buyer', 'buyer', 'engine']);
+
+    const lines = await pool.query<{ account: string; side: string; micros: string }>(`SELECT account, side, micros FROM claims.ledger_lines WHERE outcome_id = $1 AND kind = 'ClaimPaidOut' ORDER BY line_id`, [id]);
+    expect(lines.rows.map((l) => `${l.account.split(':')[0]} ${l.side} ${l.micros}`)).toEqual(['engine debit 5000000', 'buyer credit 5000000']);
+    expect(await settlement(id, 'charged')).toMatchObject({ paid_out: '5.00', coverage_remaining: '15.00' });
+    const history = await api<{ data: Array<{ id: string; status: string }> }>('GET', `/v1/outcomes/${id}/claims`, { key });
+    expect(history.body.data).toMatchObject([{ id: claimId, status: 'paid' }]);
+    // The remaining coverage bounds the next claim.
+    await refused({ claim_type: 'false_approval', requested_amount: '15.01' }, 422, 'requested_amount');
+  }, 60_000);
+
+  it('lets the buyer withdraw an undecided claim, and refuses claims after the window closes', async () => {
+    const id = await completed(reviewCfg, 'PR #41');
+    await settlement(id, 'charged');
+    const filed = await api<{ id: string }>('POST', '/v1/claims', { key, body: { outcome_id: id, claim_type: 'outcome_failed', description: 'wrong file reviewed', requested_amount: '1.00' } });
+    const withdrawn = await api<{ status: string }>('POST', `/v1/claims/${filed.body.id}/withdraw`, { key, body: { reason: 'our mistake' } });
+    expect(withdrawn.body.status).toBe('withdrawn');
+    expect((await api('POST', `/v1/claims/${filed.body.id}/decision`, { key: p.operatorKey, body: { decision: 'denied', approved_amount: '0', findings: 'withdrawn' } })).status).toBe(422);
+    const other = await api<{ api_key: { secret: string } }>('POST', '/v1/buyers', { key: p.operatorKey, body: { name: 'Other' } });
+    expect((await api('GET', `/v1/claims/${filed.body.id}`, { key: other.body.api_key.secret })).status).toBe(404);
+    expect((await api('GET', `/v1/claims/${filed.body.id}`, { key: p.operatorKey })).status).toBe(200);
+
+    await pool.query(`UPDATE claims.timers SET due_at = now() WHERE outcome_id = $1 AND kind = 'claim_window'`, [id]);
+    await eventually(async () => ((await api<{ claim_window_open: boolean }>('GET', `/v1/outcomes/${id}/settlement`, { key })).body.claim_window_open === false ? true : undefined), 15_000);
+    const late = await api<{ error: { fields: Array<{ field: string }> } }>('POST', '/v1/claims', { key, body: { outcome_id: id, claim_type: 'outcome_failed', description: 'late', requested_amount: '1.00' } });
+    expect(late.status).toBe(422);
+    expect(late.body.error.fields.map((f) => f.field)).toContain('requested_amount');
+  }, 60_000);
 });

@@ -1,6 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { Aggregates, type ServiceRuntime } from '@outcomes/platform';
 import type { ClaimsConfig } from './config';
+import { ClaimsHandlers } from './claims/claims.handlers';
+import { ClaimsService } from './claims/claims.service';
 import { SettlementHandlers } from './settlement/settlement.handlers';
 import { SettlementService } from './settlement/settlement.service';
 import { AGGREGATES, CLAIMS_CONFIG, RUNTIME } from './tokens';
@@ -10,8 +12,8 @@ export class ClaimsModule {
   static with(rt: ServiceRuntime, config: ClaimsConfig): DynamicModule {
     return {
       module: ClaimsModule,
-      controllers: [SettlementHandlers],
-      providers: [{ provide: RUNTIME, useValue: rt }, { provide: AGGREGATES, useValue: new Aggregates(rt.store) }, { provide: CLAIMS_CONFIG, useValue: config }, SettlementService],
+      controllers: [SettlementHandlers, ClaimsHandlers],
+      providers: [{ provide: RUNTIME, useValue: rt }, { provide: AGGREGATES, useValue: new Aggregates(rt.store) }, { provide: CLAIMS_CONFIG, useValue: config }, SettlementService, ClaimsService],
     };
   }
 }

@@ -9,6 +9,8 @@ export type ApiErrorCode =
   | 'rule_violation'
   | 'idempotency_key_reused'
   | 'rate_limited'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
   | 'service_unavailable'
   | 'internal';
 

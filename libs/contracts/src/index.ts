@@ -20,3 +20,4 @@ export * from './notices';
 export * from './conversions.dto';
 export * from './conversion-check';
 export * from './settlement.dto';
+export * from './claims.dto';

@@ -17,6 +17,8 @@ const STATUS: Readonly<Record<ApiErrorCode, number>> = {
   rule_violation: 422,
   idempotency_key_reused: 422,
   rate_limited: 429,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
   service_unavailable: 503,
   internal: 500,
 };

@@ -172,6 +172,11 @@ export class SettlementService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
+  /** A decided claim's payout, from the engine to the buyer, within the outcome's coverage. */
+  async payClaim(outcomeId: string, claimId: string, amountMicros: number): Promise<void> {
+    await this.run(outcomeId, { type: 'PayClaim', claimId, amountMicros, now: new Date() });
+  }
+
   /** Balances from the ledger (credits minus debits), of one account or all. */
   async balances(account: string | undefined): Promise<Array<{ account: string; balance_micros: number }>> {
     const { rows } = await this.rt.pool.query<{ account: string; balance: string }>(
