@@ -71,8 +71,14 @@ describe('settlement', () => {
     // Completed, not yet verified: nothing charged.
     expect(await settlement(id, 'awaiting')).toMatchObject({ verification: 'capi_verified', price: '0.40', charged: '0.00' });
     const client = new OutcomesClient(supportCfg, { apiKey: key, baseUrl: p.baseUrl });
-    await client.reportConversion({ outcomeId: id, success: true, outcomeValue: 20 });
+    await client.reportConversion({ outcomeId: id, success: true, outcomeValue: 20, eventId: 'zd-77-resolved' });
     expect(await settlement(id, 'charged')).toMatchObject({ charged: '0.40' });
+    // The event's status shows what it set off.
+    const status = await eventually(async () => {
+      const res = await api<{ status: string; actions_triggered: unknown[] }>('GET', '/v1/events/zd-77-resolved', { key });
+      return res.body.status === 'processed' ? res.body : undefined;
+    }, 15_000, 'the event to be processed');
+    expect(status.actions_triggered).toMatchObject([{ action: 'outcome_charged', outcome_id: id }]);
     const lines = await pool.query<{ account: string; side: string; micros: string }>(`SELECT account, side, micros FROM claims.ledger_lines WHERE outcome_id = $1 ORDER BY line_id`, [id]);
     expect(lines.rows.map((l) => `${l.account.split(':')[0]} ${l.side} ${l.micros}`)).toEqual(['buyer debit 400000', 'engine credit 360000', 'platform credit 40000']);
     await eventually(async () => ((await budgetEvents(id)).includes('BudgetCharged') ? true : undefined));
@@ -204,6 +210,18 @@ describe('guarantee claims', () => {
     expect(history.body.data).toMatchObject([{ id: claimId, status: 'paid' }]);
     // The remaining coverage bounds the next claim.
     await refused({ claim_type: 'false_approval', requested_amount: '15.01' }, 422, 'requested_amount');
+
+    // The same claim through the Conversions API: judged at intake, filed by settlement's consumer, withdrawn the same way.
+    const event = (eventId: string, body: Record<string, unknown>) => api<{ error?: { fields: Array<{ field: string }> } }>('POST', '/v1/events', { key, body: { event_id: eventId, event_time: new Date().toISOString(), outcome_id: id, ...body } });
+    expect((await event('clm-too-much', { event_type: 'guarantee.claim', claim: { claim_type: 'false_approval', description: 'x', requested_amount: '15.01' } })).status).toBe(422);
+    expect((await event('clm-capi', { event_type: 'guarantee.claim', claim: { claim_type: 'false_approval', description: 'approved a broken migration', requested_amount: '2.00' } })).status).toBe(200);
+    const viaCapi = await eventually(async () => (await api<{ data: Array<{ id: string; status: string; claim_type: string }> }>('GET', `/v1/outcomes/${id}/claims`, { key })).body.data.find((c) => c.claim_type === 'false_approval'), 15_000, 'the claim from the Conversions API');
+    expect(viaCapi.status).toBe('filed');
+    const filedAction = await eventually(async () => ((await api<{ actions_triggered: Array<{ action: string; claim_id?: string }> }>('GET', '/v1/events/clm-capi', { key })).body.actions_triggered[0]), 15_000);
+    expect(filedAction).toMatchObject({ action: 'claim_filed', claim_id: viaCapi.id });
+    await api('POST', '/v1/events', { key, body: { event_id: 'clm-capi-withdraw', event_type: 'guarantee.withdraw', event_time: new Date().toISOString(), outcome_id: id, claim_id: viaCapi.id } });
+    await eventually(async () => ((await api<{ status: string }>('GET', `/v1/claims/${viaCapi.id}`, { key })).body.status === 'withdrawn' ? true : undefined), 15_000, 'the withdrawal');
+    expect((await event('clm-capi-outcome', { event_type: 'guarantee.claim', outcome_id: undefined, session_id: undefined, claim: { claim_type: 'outcome_failed', description: 'x', requested_amount: '1.00' } })).status).toBe(400);
   }, 60_000);
 
   it('lets the buyer withdraw an undecided claim, and refuses claims after the window closes', async () => {

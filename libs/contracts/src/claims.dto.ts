@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBase64, IsIn, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBase64, IsIn, IsInt, IsOptional, IsString, Length, Matches, Min, ValidateNested } from 'class-validator';
 import { idPattern } from './ids';
 import { IsUsd } from './money';
 
@@ -41,7 +41,24 @@ export const CLAIM_COMMANDS = {
   addEvidence: 'cmd.claims.addEvidence',
   review: 'cmd.claims.startReview',
   decide: 'cmd.claims.decideClaim',
+  /** Whether claims reported through the Conversions API may be filed: asked at intake, so a bad one is refused there. */
+  check: 'cmd.claims.checkClaims',
 } as const;
+
+export class CheckClaimItem {
+  @IsString() @Length(1, 64) outcome_id!: string;
+  @IsString() @Length(1, 64) claim_type!: string;
+  @IsInt() @Min(0) requested_micros!: number;
+  @IsString() @Length(1, 64) event_time!: string;
+}
+
+export class CheckClaimsCommand {
+  @Matches(idPattern('buy')) buyer_id!: string;
+  @IsArray() @ArrayMaxSize(1000) @ValidateNested({ each: true }) @Type(() => CheckClaimItem) items!: CheckClaimItem[];
+}
+
+/** Per item: the problems that refuse it (empty: it may be filed). */
+export type CheckClaimsAnswer = ReadonlyArray<{ readonly problems: ReadonlyArray<{ readonly field: string; readonly reason: string }>; readonly status: 404 | 422 | null }>;
 
 export class FileClaimCommand extends FileClaimDto {
   @Matches(idPattern('buy')) buyer_id!: string;

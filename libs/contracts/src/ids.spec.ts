@@ -1,4 +1,4 @@
-import { isId, newId } from './ids';
+import { derivedId, idPattern, isId, newId } from './ids';
 
 describe('ids', () => {
   it('have the prefix and 26 Crockford characters, and sort by creation time', () => {
@@ -15,5 +15,12 @@ describe('ids', () => {
   it('differ within one millisecond', () => {
     const ids = new Set(Array.from({ length: 1000 }, () => newId('key', 1)));
     expect(ids.size).toBe(1000);
+  });
+
+  it('derives the same valid id from the same seed, and different ones from different seeds', () => {
+    const a = derivedId('clm', 'buy_1:zd-1');
+    expect(a).toMatch(idPattern('clm'));
+    expect(derivedId('clm', 'buy_1:zd-1')).toBe(a);
+    expect(derivedId('clm', 'buy_1:zd-2')).not.toBe(a);
   });
 });

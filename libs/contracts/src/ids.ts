@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 export type IdPrefix = 'buy' | 'key' | 'cfg' | 'out' | 'sess' | 'eng' | 'clm' | 'evt';
 
@@ -24,6 +24,20 @@ export function newId(prefix: IdPrefix, now: number = Date.now()): string {
 }
 
 /** The shape of an id with this prefix, for validators. */
+/** The same id every time for the same seed (a buyer's event id, say): a redelivered event names the same thing. */
+export function derivedId(prefix: IdPrefix, seed: string): string {
+  const digest = createHash('sha256').update(seed).digest();
+  let n = BigInt(`0x${digest.subarray(0, 17).toString('hex')}`);
+  const out: string[] = [];
+  for (let i = 0; i < 26; i++) {
+    out.push(CROCKFORD[Number(n & 31n)]!);
+    n >>= 5n;
+  }
+  // The first character carries at most 3 bits in a ULID: keep it below 8.
+  out[25] = CROCKFORD[Number(BigInt(CROCKFORD.indexOf(out[25]!)) & 7n)]!;
+  return `${prefix}_${out.reverse().join('')}`;
+}
+
 export const idPattern = (prefix: IdPrefix): RegExp => new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`);
 
 export const isId = (prefix: IdPrefix, s: unknown): s is string => typeof s === 'string' && idPattern(prefix).test(s);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandError, requestCommand } from '@outcomes/bus';
-import { checkConversionEvent, OUTCOME_LOOKUP, type ConversionEventDto, type ConversionResult, type OutcomeLookup } from '@outcomes/contracts';
+import { checkConversionEvent, CLAIM_COMMANDS, OUTCOME_LOOKUP, type CheckClaimsAnswer, type ConversionEventDto, type ConversionResult, type OutcomeLookup } from '@outcomes/contracts';
 import type { ServiceRuntime } from '@outcomes/platform';
 import { RUNTIME } from '../tokens';
 import { record, timingProblem, type ConversionRecorded } from './conversion.rules';
@@ -71,6 +71,23 @@ export class ConversionsService {
         seen.add(e.event_id);
         toRecord.push({ i, rec: record(e, buyerId, targets, now) });
       }
+    }
+    // Claims are judged here, so one outside its window (or beyond the coverage) is refused, not accepted and dropped later.
+    const claims = toRecord.filter((t) => t.rec.eventType === 'guarantee.claim' && t.rec.claim !== null && t.rec.test === null);
+    if (claims.length > 0) {
+      const verdicts = await requestCommand<CheckClaimsAnswer>(this.rt.bus, CLAIM_COMMANDS.check, {
+        buyer_id: buyerId,
+        items: claims.map((c) => ({ outcome_id: c.rec.outcomeIds[0], claim_type: c.rec.claim!.claimType, requested_micros: c.rec.claim!.requestedMicros, event_time: c.rec.eventTime })),
+      });
+      const refused = new Set<number>();
+      claims.forEach((c, k) => {
+        const v = verdicts[k]!;
+        if (v.status === null) return;
+        refused.add(c.i);
+        const message = v.problems.map((p) => `${p.field} ${p.reason}`).join('; ');
+        results[c.i] = { event_id: c.rec.eventId, status: v.status === 404 ? 'not_found' : 'rejected', error: { code: v.status === 404 ? 'not_found' : 'rule_violation', message, fields: v.problems } };
+      });
+      for (let k = toRecord.length - 1; k >= 0; k--) if (refused.has(toRecord[k]!.i)) toRecord.splice(k, 1);
     }
     const fresh = await this.storeRetrying(buyerId, actor, toRecord.map((t) => t.rec));
     for (const { i, rec } of toRecord) results[i] = { event_id: rec.eventId, status: fresh.has(rec.eventId) ? 'accepted' : 'duplicate', ...(rec.test ? { test: true } : {}) };

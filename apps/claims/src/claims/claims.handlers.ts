@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { AddEvidenceCommand, CLAIM_COMMANDS, ClaimRefCommand, DecideClaimCommand, FileClaimCommand, formatUsd, OutcomeClaimsCommand, parseUsd, StartReviewCommand, WithdrawClaimCommand } from '@outcomes/contracts';
+import { AddEvidenceCommand, CheckClaimsCommand, CLAIM_COMMANDS, type CheckClaimsAnswer, ClaimRefCommand, DecideClaimCommand, FileClaimCommand, formatUsd, OutcomeClaimsCommand, parseUsd, StartReviewCommand, WithdrawClaimCommand } from '@outcomes/contracts';
 import { claimDisplayId } from '@outcomes/domain-settlement';
 import { ClaimsService, type LiveClaim } from './claims.service';
 
@@ -37,6 +37,11 @@ export class ClaimsHandlers {
   @MessagePattern(CLAIM_COMMANDS.file)
   async file(@Payload() cmd: FileClaimCommand): Promise<unknown> {
     return claimView(await this.claims.file(cmd.buyer_id, cmd.actor, cmd.outcome_id, cmd.claim_type, cmd.description, parseUsd(cmd.requested_amount), cmd.evidence ?? []));
+  }
+
+  @MessagePattern(CLAIM_COMMANDS.check)
+  check(@Payload() cmd: CheckClaimsCommand): Promise<CheckClaimsAnswer> {
+    return this.claims.check(cmd.buyer_id, cmd.items);
   }
 
   @MessagePattern(CLAIM_COMMANDS.get)

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { requestCommand } from '@outcomes/bus';
-import { CATALOG_COMMANDS, EVIDENCE_MAX_BYTES, newId } from '@outcomes/contracts';
-import { ClaimRefused, decideClaim, evolveClaim, initialClaimState, type ClaimBasis, type ClaimCommand, type ClaimEvent, type ClaimState } from '@outcomes/domain-settlement';
+import { CATALOG_COMMANDS, derivedId, EVIDENCE_MAX_BYTES, newId, type CheckClaimsAnswer } from '@outcomes/contracts';
+import { ClaimRefused, decideClaim, evolveClaim, filingProblems, initialClaimState, type ClaimBasis, type ClaimCommand, type ClaimEvent, type ClaimState } from '@outcomes/domain-settlement';
 import type { AggregateKind, Aggregates, ServiceRuntime } from '@outcomes/platform';
 import type { PoolClient } from 'pg';
 import { SettlementService } from '../settlement/settlement.service';
@@ -59,7 +59,24 @@ export class ClaimsService {
     requestedMicros: number,
     notes: ReadonlyArray<{ kind: string; description: string }>,
     claimId = newId('clm'),
+    source: string | null = null,
   ): Promise<LiveClaim> {
+    const basis = await this.basisFor(buyerId, outcomeId);
+    const now = new Date();
+    const { state: existing } = await this.aggregates.load(claims, claimId);
+    const number = existing.status === 'none' ? Number((await this.rt.pool.query<{ n: string }>(`SELECT nextval('claims.claim_number') AS n`)).rows[0]!.n) : existing.number;
+    let claim = await this.run(claimId, { type: 'FileClaim', claimId, number, basis, claimType, description, requestedMicros, by: actor, source, now }, actor);
+    for (const [i, n] of notes.entries()) {
+      claim = await this.run(claimId, { type: 'AddEvidence', item: { evidenceId: `${claimId}.note${i + 1}`, by: 'buyer', kind: n.kind, description: n.description, file: null }, now }, actor);
+    }
+    return claim;
+  }
+
+  /**
+   * What a claim on this outcome is judged against: its claim window, the coverage left (less what
+   * was paid or approved), and the kinds its type covers and excludes.
+   */
+  async basisFor(buyerId: string, outcomeId: string): Promise<ClaimBasis> {
     const settled = await this.settlement.get(buyerId, outcomeId);
     if (!settled) throw new ClaimRefused('NOT_FOUND', `outcome ${outcomeId} was not delivered to you`, [{ field: 'outcome_id', reason: 'has no delivery to claim against' }]);
     const t = settled.terms;
@@ -71,7 +88,7 @@ export class ClaimsService {
       `SELECT coalesce(sum(approved_micros - paid_micros) FILTER (WHERE status IN ('approved', 'partially_approved')), 0) AS pending FROM claims.claims WHERE outcome_id = $1`,
       [outcomeId],
     );
-    const basis: ClaimBasis = {
+    return {
       outcomeId,
       buyerId,
       engineId: t.engineId,
@@ -82,14 +99,40 @@ export class ClaimsService {
       coveredKinds: type.coverage.covered.map((k) => k.kind),
       excludedKinds: type.coverage.excluded,
     };
-    const now = new Date();
-    const { state: existing } = await this.aggregates.load(claims, claimId);
-    const number = existing.status === 'none' ? Number((await this.rt.pool.query<{ n: string }>(`SELECT nextval('claims.claim_number') AS n`)).rows[0]!.n) : existing.number;
-    let claim = await this.run(claimId, { type: 'FileClaim', claimId, number, basis, claimType, description, requestedMicros, by: actor, now }, actor);
-    for (const [i, n] of notes.entries()) {
-      claim = await this.run(claimId, { type: 'AddEvidence', item: { evidenceId: `${claimId}.note${i + 1}`, by: 'buyer', kind: n.kind, description: n.description, file: null }, now }, actor);
+  }
+
+  /** Claims reported through the Conversions API, judged before they are accepted. */
+  async check(buyerId: string, items: ReadonlyArray<{ outcome_id: string; claim_type: string; requested_micros: number; event_time: string }>): Promise<CheckClaimsAnswer> {
+    return Promise.all(
+      items.map(async (i) => {
+        try {
+          const problems = filingProblems(await this.basisFor(buyerId, i.outcome_id), i.claim_type, i.requested_micros, new Date(i.event_time));
+          return { problems, status: problems.length > 0 ? (422 as const) : null };
+        } catch (err) {
+          if (!(err instanceof ClaimRefused)) throw err;
+          return { problems: [...err.fields], status: err.code === 'NOT_FOUND' ? (404 as const) : (422 as const) };
+        }
+      }),
+    );
+  }
+
+  /** A claim, its evidence or its withdrawal reported through the Conversions API; the claim's id follows from the event's. */
+  async fromConversion(c: { buyerId: string; eventId: string; eventType: string; outcomeIds: readonly string[]; claim: { claimType: string; description: string; requestedMicros: number } | null; claimId: string | null; labels: readonly string[] }): Promise<void> {
+    try {
+      if (c.eventType === 'guarantee.claim' && c.claim && c.outcomeIds[0]) {
+        const claimId = derivedId('clm', `${c.buyerId}:${c.eventId}`);
+        await this.file(c.buyerId, c.buyerId, c.outcomeIds[0], c.claim.claimType, c.claim.description, c.claim.requestedMicros, [], claimId, `capi:${c.eventId}`);
+      } else if (c.eventType === 'guarantee.evidence' && c.claimId) {
+        await this.get(c.claimId, c.buyerId);
+        await this.run(c.claimId, { type: 'AddEvidence', item: { evidenceId: `${c.claimId}.${c.eventId}`, by: 'buyer', kind: 'conversions_api', description: `reported as event ${c.eventId}${c.labels.length > 0 ? ` (${c.labels.join(', ')})` : ''}`, file: null }, now: new Date() }, c.buyerId);
+      } else if (c.eventType === 'guarantee.withdraw' && c.claimId) {
+        await this.withdraw(c.claimId, c.buyerId, `withdrawn through the Conversions API (event ${c.eventId})`, c.buyerId);
+      }
+    } catch (err) {
+      // Judged at intake; what changed since (a window that closed, a claim already decided) is refused here, once.
+      if (!(err instanceof ClaimRefused)) throw err;
+      this.rt.logger.warn({ eventId: c.eventId, err: err.message }, 'a claim event from the Conversions API was refused');
     }
-    return claim;
   }
 
   async addEvidence(

@@ -2,7 +2,19 @@ import { Controller } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { BuyerSpendCommand, formatSignedUsd, formatUsd, GetSettlementCommand, LedgerBalancesCommand, SETTLEMENT_COMMANDS } from '@outcomes/contracts';
 import { CommandError } from '@outcomes/bus';
+import { ClaimsService } from '../claims/claims.service';
 import { SettlementService } from './settlement.service';
+
+interface ConversionData {
+  readonly buyerId: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly eventTime: string;
+  readonly outcomeIds: string[];
+  readonly claim: { claimType: string; description: string; requestedMicros: number } | null;
+  readonly claimId: string | null;
+  readonly labels: string[];
+}
 
 interface Envelope<D> {
   readonly data: D;
@@ -10,16 +22,21 @@ interface Envelope<D> {
 
 @Controller()
 export class SettlementHandlers {
-  constructor(private readonly settlement: SettlementService) {}
+  constructor(
+    private readonly settlement: SettlementService,
+    private readonly claims: ClaimsService,
+  ) {}
 
   @EventPattern('evt.outcome.OutcomeCompleted')
   async completed(@Payload() event: Envelope<{ outcomeId: string }>): Promise<void> {
     await this.settlement.onCompleted(event.data.outcomeId);
   }
 
+  /** A conversion settles an outcome, or files, documents or withdraws a claim. */
   @EventPattern('evt.conversion.ConversionReported')
-  async conversion(@Payload() event: Envelope<{ eventId: string; eventType: string; eventTime: string; outcomeIds: string[] }>): Promise<void> {
-    await this.settlement.onConversion(event.data);
+  async conversion(@Payload() event: Envelope<ConversionData>): Promise<void> {
+    if (event.data.eventType.startsWith('guarantee.')) await this.claims.fromConversion(event.data);
+    else await this.settlement.onConversion(event.data);
   }
 
   @MessagePattern(SETTLEMENT_COMMANDS.balances)
