@@ -242,3 +242,48 @@ describe('guarantee claims', () => {
     expect(late.body.error.fields.map((f) => f.field)).toContain('requested_amount');
   }, 60_000);
 });
+
+describe('the dashboard’s read models', () => {
+  it('lists the outcome history with filters and cursor pages, sums results by type, and rebuilds to the same state', async () => {
+    type Row = { id: string; outcome_type: string; status: string; cost: string; claim: { status: string } | null; duration_ms: number | null };
+    const all = await eventually(async () => {
+      const res = await api<{ data: Row[] }>('GET', '/v1/history?limit=100', { key });
+      // Settled and claimed outcomes have reached the projection.
+      return res.body.data.some((r) => r.status === 'claim_paid') ? res.body.data : undefined;
+    }, 20_000, 'the history to catch up');
+    expect(all.length).toBeGreaterThanOrEqual(10);
+    const reviews = await api<{ data: Row[] }>('GET', '/v1/history?type=code.review', { key });
+    expect(reviews.body.data.every((r) => r.outcome_type === 'code.review')).toBe(true);
+    expect(reviews.body.data.find((r) => r.status === 'claim_paid')).toMatchObject({ cost: '2.00', claim: { status: 'paid' } });
+    const escalated = await api<{ data: Row[] }>('GET', '/v1/history?status=escalated', { key });
+    expect(escalated.body.data.length).toBeGreaterThanOrEqual(1);
+    expect(escalated.body.data.every((r) => r.status === 'escalated' && r.cost === '0.00')).toBe(true);
+
+    // Cursor pages visit every row once, newest first.
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { data: Row[]; next_cursor: string | null } } = await api('GET', `/v1/history?limit=3${cursor ? `&cursor=${cursor}` : ''}`, { key });
+      seen.push(...page.body.data.map((r) => r.id));
+      cursor = page.body.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual(all.map((r) => r.id));
+    expect((await api('GET', '/v1/history?status=lost', { key })).status).toBe(400);
+    expect((await api('GET', `/v1/history?from=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`, { key })).body).toMatchObject({ data: [] });
+
+    const results = await api<{ data: Array<{ outcome_type: string; successes: number; escalations: number; claims: number; success_rate: number | null; cost_per_success: string | null }> }>('GET', '/v1/results', { key });
+    const byType = Object.fromEntries(results.body.data.map((r) => [r.outcome_type, r]));
+    expect(byType['code.review']).toMatchObject({ escalations: 0, claims: 2, success_rate: 1 });
+    expect(byType['legal.review']).toMatchObject({ successes: 0, escalations: 1, success_rate: 0, cost_per_success: null });
+
+    const snapshot = async () => (await pool.query(`SELECT * FROM claims.outcome_history ORDER BY outcome_id`)).rows;
+    const before = await snapshot();
+    const rebuilt = await api<{ rows: number; behind: number }>('POST', '/v1/admin/projections/outcome-history/rebuild', { key: p.operatorKey });
+    expect(rebuilt.status).toBe(202);
+    await eventually(async () => {
+      const progress = await api<{ rows: number; behind: number }>('GET', '/v1/admin/projections/outcome-history', { key: p.operatorKey });
+      return progress.body.behind === 0 && progress.body.rows === before.length ? true : undefined;
+    }, 30_000, 'the rebuild to catch up');
+    expect(await snapshot()).toEqual(before);
+  }, 90_000);
+});

@@ -1,4 +1,6 @@
-import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Min } from 'class-validator';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { idPattern } from './ids';
 
 /** Settlement tells the auction what became of a reservation on a buyer's budget. */
@@ -31,4 +33,39 @@ export class BuyerSpendCommand {
 export class GetSettlementCommand {
   @Matches(idPattern('buy')) buyer_id!: string;
   @IsString() @Length(1, 64) outcome_id!: string;
+}
+
+export const HISTORY_COMMANDS = {
+  history: 'cmd.claims.outcomeHistory',
+  results: 'cmd.claims.outcomeResults',
+  rebuild: 'cmd.claims.rebuildOutcomeHistory',
+  progress: 'cmd.claims.outcomeHistoryProgress',
+} as const;
+
+export const HISTORY_STATUSES = ['auctioning', 'running', 'completed', 'escalated', 'failed', 'claim_filed', 'claim_paid'] as const;
+
+/** The buyer's filters on the outcome history (`GET /v1/history`). */
+export class HistoryQueryDto {
+  @ApiPropertyOptional({ example: 'cs.resolve' }) @IsOptional() @Matches(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){1,2}$/, { message: 'type must be an outcome type key' }) type?: string;
+  @ApiPropertyOptional({ enum: HISTORY_STATUSES }) @IsOptional() @IsIn(HISTORY_STATUSES) status?: string;
+  @ApiPropertyOptional({ example: '2026-11-01T00:00:00Z' }) @IsOptional() @IsISO8601({ strict: true }) from?: string;
+  @ApiPropertyOptional({ example: '2026-12-01T00:00:00Z' }) @IsOptional() @IsISO8601({ strict: true }) to?: string;
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
+  @ApiPropertyOptional({ description: 'next_cursor of the previous page' }) @IsOptional() @IsString() @Length(1, 200) cursor?: string;
+}
+
+export class HistoryCommand {
+  @Matches(idPattern('buy')) buyer_id!: string;
+  @IsOptional() @IsString() type?: string;
+  @IsOptional() @IsString() status?: string;
+  @IsOptional() @IsString() from?: string;
+  @IsOptional() @IsString() to?: string;
+  @IsInt() @Min(1) @Max(100) limit!: number;
+  @IsOptional() @IsString() after_created_at?: string;
+  @IsOptional() @IsString() after_outcome_id?: string;
+}
+
+export class ResultsCommand {
+  @Matches(idPattern('buy')) buyer_id!: string;
+  @IsOptional() @IsString() from?: string;
 }
