@@ -282,8 +282,18 @@ describe('the dashboard’s read models', () => {
     expect(rebuilt.status).toBe(202);
     await eventually(async () => {
       const progress = await api<{ rows: number; behind: number }>('GET', '/v1/admin/projections/outcome-history', { key: p.operatorKey });
-      return progress.body.behind === 0 && progress.body.rows === before.length ? true : undefined;
+      if (progress.body.behind === 0 && progress.body.rows === before.length) return true;
+      throw new Error(JSON.stringify(progress.body));
     }, 30_000, 'the rebuild to catch up');
     expect(await snapshot()).toEqual(before);
+
+    // The ledger too: rebuilt from the settlement events, the same lines and balances.
+    const ledger = async () => (await pool.query(`SELECT outcome_id, account, side, micros, kind, cause_kind, cause_ref, at FROM claims.ledger_lines ORDER BY outcome_id, at, kind, account`)).rows;
+    const balancesOf = async () => (await api<{ data: unknown[] }>('GET', '/v1/ledger/balances', { key: p.operatorKey })).body.data;
+    const [linesBefore, balancesBefore] = [await ledger(), await balancesOf()];
+    const relayed = await api<{ lines: number }>('POST', '/v1/admin/projections/ledger/rebuild', { key: p.operatorKey });
+    expect(relayed.body.lines).toBe(linesBefore.length);
+    expect(await ledger()).toEqual(linesBefore);
+    expect(await balancesOf()).toEqual(balancesBefore);
   }, 90_000);
 });

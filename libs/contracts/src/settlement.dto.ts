@@ -40,6 +40,7 @@ export const HISTORY_COMMANDS = {
   results: 'cmd.claims.outcomeResults',
   rebuild: 'cmd.claims.rebuildOutcomeHistory',
   progress: 'cmd.claims.outcomeHistoryProgress',
+  rebuildLedger: 'cmd.claims.rebuildLedger',
 } as const;
 
 export const HISTORY_STATUSES = ['auctioning', 'running', 'completed', 'escalated', 'failed', 'claim_filed', 'claim_paid'] as const;

@@ -70,6 +70,14 @@ export class SettlementController {
     return this.services.request(HISTORY_COMMANDS.rebuild, {});
   }
 
+  @Post('admin/projections/ledger/rebuild')
+  @HttpCode(200)
+  @OperatorOnly()
+  @ApiOperation({ summary: 'Rebuild the ledger and settlements from the settlement events, in one transaction (operator key)' })
+  rebuildLedger(): Promise<unknown> {
+    return this.services.request(HISTORY_COMMANDS.rebuildLedger, {});
+  }
+
   @Get('admin/projections/outcome-history')
   @OperatorOnly()
   @ApiOperation({ summary: 'The outcome history projection: rows, and events still to read (operator key)' })

@@ -46,12 +46,12 @@ export class HistoryHandlers {
   }
 
   @MessagePattern(HISTORY_COMMANDS.rebuild)
-  rebuild(): Promise<{ rows: number; behind: number }> {
+  rebuild(): Promise<{ rows: number; behind: number; generation: number }> {
     return this.history.rebuild();
   }
 
   @MessagePattern(HISTORY_COMMANDS.progress)
-  progress(): Promise<{ rows: number; behind: number }> {
+  progress(): Promise<{ rows: number; behind: number; generation: number }> {
     return this.history.progress();
   }
 }

@@ -4,7 +4,10 @@ import type { ServiceRuntime } from '@outcomes/platform';
 import type { PoolClient } from 'pg';
 import { RUNTIME } from '../tokens';
 
-export const HISTORY_SUBSCRIPTION = 'claims-outcome-history';
+/** The subscription of one generation of the history: a rebuild starts the next under a new name. */
+export const historySubscription = (generation: number) => `claims-outcome-history-g${generation}`;
+
+class StaleGeneration extends Error {}
 
 /** The outcome's request, as a line a person reads in a table. */
 export const describe = (input: unknown): string => {
@@ -95,44 +98,64 @@ const STATUS = `CASE WHEN claim_status IN ('filed', 'under_review') THEN 'claim_
 @Injectable()
 export class HistoryProjection implements OnModuleInit, OnModuleDestroy {
   private sub?: Subscription;
+  private generation = 0;
+  private restarting?: Promise<void>;
 
   constructor(@Inject(RUNTIME) private readonly rt: ServiceRuntime) {}
 
-  onModuleInit(): void {
-    this.start();
+  async onModuleInit(): Promise<void> {
+    await this.start();
   }
 
   async onModuleDestroy(): Promise<void> {
     await this.sub?.stop();
   }
 
-  private start(): void {
+  private async start(): Promise<void> {
+    const { rows } = await this.rt.pool.query<{ generation: number }>(`SELECT generation FROM claims.projections WHERE name = 'outcome_history'`);
+    this.generation = rows[0]!.generation;
+    const generation = this.generation;
     this.sub = subscribeTransactional(
       this.rt.store,
       this.rt.config.databaseUrl,
-      { name: HISTORY_SUBSCRIPTION, batchSize: 500, pollIntervalMs: 500, onError: (err) => this.rt.logger.error({ err: String(err) }, 'outcome history projection failed') },
+      {
+        name: historySubscription(generation),
+        batchSize: 500,
+        pollIntervalMs: 500,
+        onError: (err) => (err instanceof StaleGeneration ? undefined : this.rt.logger.error({ err: String(err) }, 'outcome history projection failed')),
+      },
       async (events, tx) => {
+        // A rebuild elsewhere started a newer generation: this one stops writing and this copy follows it.
+        const current = await tx.query<{ generation: number }>(`SELECT generation FROM claims.projections WHERE name = 'outcome_history' FOR SHARE`);
+        if (current.rows[0]!.generation !== generation) {
+          void this.restart();
+          throw new StaleGeneration(`generation ${generation} was replaced`);
+        }
         for (const e of events) await apply(tx, e);
       },
     );
   }
 
+  private restart(): Promise<void> {
+    this.restarting ??= (async () => {
+      await this.sub?.stop();
+      await this.start();
+    })().finally(() => (this.restarting = undefined));
+    return this.restarting;
+  }
+
   /**
-   * Empties the history and sends its checkpoint back to the start; the subscription replays every
-   * event from there. Answers at once: `progress()` shows how far the replay is.
+   * Empties the history and starts its next generation, which replays every event from the first
+   * under a subscription of its own. Answers at once: `progress()` shows how far the replay is.
    */
-  async rebuild(): Promise<{ rows: number; behind: number }> {
-    await this.sub?.stop();
+  async rebuild(): Promise<{ rows: number; behind: number; generation: number }> {
     const tx = await this.rt.pool.connect();
     try {
       await tx.query('BEGIN');
+      // Waits for a batch in flight (it holds the row FOR SHARE), so none lands in the emptied table.
+      const { rows } = await tx.query<{ generation: number }>(`UPDATE claims.projections SET generation = generation + 1 WHERE name = 'outcome_history' RETURNING generation`);
       await tx.query(`TRUNCATE claims.outcome_history`);
-      // Back to the start (kept, not deleted, so the lag counts every event until the replay passes it).
-      await tx.query(
-        `INSERT INTO es.subscriptions (name, transaction_id, position) VALUES ($1, '0', 0)
-         ON CONFLICT (name) DO UPDATE SET transaction_id = '0', position = 0, updated_at = now()`,
-        [HISTORY_SUBSCRIPTION],
-      );
+      await tx.query(`DELETE FROM es.subscriptions WHERE name LIKE 'claims-outcome-history-g%' AND name <> $1`, [historySubscription(rows[0]!.generation)]);
       await tx.query('COMMIT');
     } catch (err) {
       await tx.query('ROLLBACK').catch(() => undefined);
@@ -140,15 +163,20 @@ export class HistoryProjection implements OnModuleInit, OnModuleDestroy {
     } finally {
       tx.release();
     }
-    this.start();
+    await this.restart();
     return this.progress();
   }
 
-  /** Rows in the history, and events in the store the projection has yet to read. */
-  async progress(): Promise<{ rows: number; behind: number }> {
-    const { behind } = await subscriptionLag(this.rt.store, HISTORY_SUBSCRIPTION);
+  /** Rows in the history, and events in the store the current generation has yet to read. */
+  async progress(): Promise<{ rows: number; behind: number; generation: number }> {
+    const { rows: g } = await this.rt.pool.query<{ generation: number }>(`SELECT generation FROM claims.projections WHERE name = 'outcome_history'`);
+    const name = historySubscription(g[0]!.generation);
+    const { rows: known } = await this.rt.pool.query(`SELECT 1 FROM es.subscriptions WHERE name = $1`, [name]);
+    const { rows: all } = await this.rt.pool.query<{ n: string }>(`SELECT count(*) AS n FROM es.events`);
+    // Before its first checkpoint the new generation is behind by every event.
+    const behind = known.length === 0 ? Number(all[0]!.n) : (await subscriptionLag(this.rt.store, name)).behind;
     const { rows } = await this.rt.pool.query<{ n: string }>(`SELECT count(*) AS n FROM claims.outcome_history`);
-    return { rows: Number(rows[0]!.n), behind };
+    return { rows: Number(rows[0]!.n), behind, generation: g[0]!.generation };
   }
 
   async history(

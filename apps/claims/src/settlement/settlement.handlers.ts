@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
-import { BuyerSpendCommand, formatSignedUsd, formatUsd, GetSettlementCommand, LedgerBalancesCommand, SETTLEMENT_COMMANDS } from '@outcomes/contracts';
+import { BuyerSpendCommand, formatSignedUsd, formatUsd, GetSettlementCommand, HISTORY_COMMANDS, LedgerBalancesCommand, SETTLEMENT_COMMANDS } from '@outcomes/contracts';
 import { CommandError } from '@outcomes/bus';
 import { ClaimsService } from '../claims/claims.service';
 import { SettlementService } from './settlement.service';
@@ -37,6 +37,11 @@ export class SettlementHandlers {
   async conversion(@Payload() event: Envelope<ConversionData>): Promise<void> {
     if (event.data.eventType.startsWith('guarantee.')) await this.claims.fromConversion(event.data);
     else await this.settlement.onConversion(event.data);
+  }
+
+  @MessagePattern(HISTORY_COMMANDS.rebuildLedger)
+  rebuildLedger(): Promise<{ settlements: number; lines: number }> {
+    return this.settlement.rebuildLedger();
   }
 
   @MessagePattern(SETTLEMENT_COMMANDS.balances)

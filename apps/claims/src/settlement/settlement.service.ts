@@ -13,6 +13,7 @@ import {
   type SettlementTerms,
   type Verdict,
 } from '@outcomes/domain-settlement';
+import { START, type Checkpoint } from '@outcomes/event-store';
 import type { AggregateKind, Aggregates, ServiceRuntime } from '@outcomes/platform';
 import type { PoolClient } from 'pg';
 import type { ClaimsConfig } from '../config';
@@ -175,6 +176,40 @@ export class SettlementService implements OnModuleInit, OnModuleDestroy {
   /** A decided claim's payout, from the engine to the buyer, within the outcome's coverage. */
   async payClaim(outcomeId: string, claimId: string, amountMicros: number): Promise<void> {
     await this.run(outcomeId, { type: 'PayClaim', claimId, amountMicros, now: new Date() });
+  }
+
+  /**
+   * Rebuilds the ledger and the settlements table from the settlement streams, in one transaction
+   * (readers see the old rows until it commits): the same projection, fed every event in order,
+   * which also sets each settlement's timers to what its state needs.
+   */
+  async rebuildLedger(): Promise<{ settlements: number; lines: number }> {
+    const tx = await this.rt.pool.connect();
+    try {
+      await tx.query('BEGIN');
+      await tx.query('LOCK TABLE claims.ledger_lines, claims.settlements IN EXCLUSIVE MODE');
+      await tx.query('TRUNCATE claims.ledger_lines, claims.settlements');
+      const states = new Map<string, SettlementState>();
+      for (let after: Checkpoint = START; ; ) {
+        const batch = await this.rt.store.readCategory('settlement', after, 1000);
+        if (batch.length === 0) break;
+        for (const e of batch) {
+          const event = { type: e.type, data: e.data } as SettlementEvent;
+          const state = evolveSettlement(states.get(e.streamId) ?? initialSettlementState(), event);
+          states.set(e.streamId, state);
+          await project(tx, [event], state);
+        }
+        after = { transactionId: batch.at(-1)!.transactionId, position: batch.at(-1)!.position };
+      }
+      const { rows } = await tx.query<{ n: string }>('SELECT count(*) AS n FROM claims.ledger_lines');
+      await tx.query('COMMIT');
+      return { settlements: states.size, lines: Number(rows[0]!.n) };
+    } catch (err) {
+      await tx.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      tx.release();
+    }
   }
 
   /** Balances from the ledger (credits minus debits), of one account or all. */
