@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { formatSignedUsd, parseUsd } from '@outcomes/contracts';
 
 const root = join(__dirname, '..');
 const base = `http://127.0.0.1:${process.env['PORT'] ?? 3000}`;
@@ -136,14 +137,24 @@ async function main(): Promise<void> {
     // Outcomes placed more than 4 s ago have had time to end.
     const due: Array<{ id: string; at: number }> = [];
     while (placed[0] && Date.now() - placed[0].at > 4000) due.push(placed.shift()!);
-    const seen = await Promise.all(due.map((p) => call<{ status: string; price: string | null }>('GET', `/v1/outcomes/${p.id}`, demo.key).then((r) => r.body, () => undefined)));
+    const seen = await Promise.all(due.map((p) => call<{ id: string; status: string; price: string | null; outcome_type: string }>('GET', `/v1/outcomes/${p.id}`, demo.key).then((r) => r.body, () => undefined)));
     const ended = seen.filter((o) => o && o.status !== 'auctioning' && o.status !== 'running');
     const prices = ended.filter((o) => o!.status === 'completed' && o!.price).map((o) => Number(o!.price)).sort((a, b) => a - b);
     const escalated = ended.filter((o) => o!.status === 'escalated').length;
     const perSecond = ((sent - lastSent) / 5).toFixed(1);
     lastSent = sent;
     const median = prices.length ? `$${prices[Math.floor(prices.length / 2)]!.toFixed(2)}` : 'n/a';
-    log(`${perSecond} outcomes/s; last 5 s: ${prices.length} completed (median clearing price ${median}), ${escalated} escalated`);
+    // The buyer's side of the loop: completed support tickets are confirmed (most) or reopened, through the Conversions API.
+    const tickets = ended.filter((o) => o!.status === 'completed' && o!.outcome_type === 'cs.resolve');
+    if (tickets.length > 0) {
+      const events = tickets.map((o) => ({ event_id: `demo-${o!.id}`, event_type: Math.random() < 0.85 ? 'outcome.success' : 'outcome.failure', event_time: new Date().toISOString(), outcome_id: o!.id, source: 'webhook' }));
+      await call('POST', '/v1/events/batch', demo.key, { events }).catch(() => undefined);
+    }
+    const spend = await call<{ data?: Array<{ net: string }> }>('GET', '/v1/spend?period=total', demo.key).then(
+      (r) => (r.body.data ?? []).reduce((a, x) => a + (x.net.startsWith('-') ? -parseUsd(x.net.slice(1)) : parseUsd(x.net)), 0),
+      () => 0,
+    );
+    log(`${perSecond} outcomes/s; last 5 s: ${prices.length} completed (median clearing price ${median}), ${escalated} escalated, ${tickets.length} conversions reported; spent so far $${formatSignedUsd(spend)}`);
   }, 5000);
 }
 
