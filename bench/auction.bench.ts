@@ -10,22 +10,13 @@
 import { randomBytes } from 'node:crypto';
 import { connectBus } from '@outcomes/bus';
 import { runEngine } from '@outcomes/engine-kit';
-import { createTestDatabase, eventually, migrateDatabase, serviceProcesses, testNatsUrl, uniqueName } from '@outcomes/testing';
-import { createServer } from 'node:net';
+import { createTestDatabase, eventually, freePort, migrateDatabase, serviceProcesses, testNatsUrl, uniqueName } from '@outcomes/testing';
 import { opt, quick } from './lib';
 
 const seconds = opt('seconds', quick ? 10 : 60);
 const concurrency = opt('concurrency', 64);
 const ENGINES = 10;
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 

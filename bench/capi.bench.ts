@@ -12,8 +12,7 @@
  * ratio says what the API's path costs over the bare writes.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import { createTestDatabase, eventually, migrateDatabase, serviceProcesses, uniqueName } from '@outcomes/testing';
+import { createTestDatabase, eventually, freePort, migrateDatabase, serviceProcesses, uniqueName } from '@outcomes/testing';
 import { opt, quick } from './lib';
 
 const seconds = opt('seconds', quick ? 8 : 30);
@@ -21,14 +20,6 @@ const concurrency = opt('concurrency', 4);
 const BATCH = 1000;
 const DUPLICATE_SHARE = 0.1;
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 

@@ -1,5 +1,6 @@
 import { WrongExpectedVersionError, type EventStore } from '@outcomes/event-store';
 import type { PoolClient } from 'pg';
+import { withTransaction } from './transaction';
 
 /** What a service knows of one aggregate kind: its stream category and how its state folds. */
 export interface AggregateKind<S, E extends { readonly type: string; readonly data: unknown }> {
@@ -91,7 +92,7 @@ export class Aggregates {
           return { state: after, events, version: res.nextExpectedVersion };
         }
         const project = opts.project;
-        const res = await this.inTransaction(async (tx) => {
+        const res = await withTransaction(this.store.pool, async (tx) => {
           const appended = await this.store.appendInTransaction(tx, stream, events, expected, { metadata });
           await project(tx, events, after);
           return appended;
@@ -103,21 +104,6 @@ export class Aggregates {
         if (err instanceof WrongExpectedVersionError && attempt < (opts.retries ?? 5)) continue;
         throw err;
       }
-    }
-  }
-
-  private async inTransaction<T>(work: (tx: PoolClient) => Promise<T>): Promise<T> {
-    const tx = await this.store.pool.connect();
-    try {
-      await tx.query('BEGIN');
-      const result = await work(tx);
-      await tx.query('COMMIT');
-      return result;
-    } catch (err) {
-      await tx.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      tx.release();
     }
   }
 }

@@ -12,3 +12,4 @@ export * from './run-service';
 export * from './webhook';
 export * from './bounded-map';
 export * from './expiring-cache';
+export * from './transaction';

@@ -6,3 +6,4 @@ export * from './runtime';
 export * from './decider-spec';
 export * from './processes';
 export * from './secured-nats';
+export * from './ports';

@@ -1,11 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credsAuthenticator } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { createOperatorSetup, type AccountSigner } from '@outcomes/bus';
+import { freePort } from './ports';
 
 export interface SecuredNats {
   readonly url: string;
@@ -25,15 +25,6 @@ function serverBinary(): string {
   throw new Error('these tests start their own NATS server with accounts: install nats-server (2.9+) or set NATS_SERVER_BIN');
 }
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 /**
  * A NATS server of its own, with JetStream, in operator mode: accounts and users are JWTs, so the

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandError, requestCommand } from '@outcomes/bus';
 import { checkConversionEvent, CLAIM_COMMANDS, OUTCOME_LOOKUP, type CheckClaimsAnswer, type ConversionEventDto, type ConversionResult, type OutcomeLookup } from '@outcomes/contracts';
-import type { ServiceRuntime } from '@outcomes/platform';
+import { withTransaction, type ServiceRuntime } from '@outcomes/platform';
 import { RUNTIME } from '../tokens';
 import { record, timingProblem, type ConversionRecorded } from './conversion.rules';
 
@@ -113,10 +113,7 @@ export class ConversionsService {
     // Rows in one order in every transaction: two batches sharing new ids wait for each other, never deadlock.
     const ordered = [...recs].sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
     const batch = randomUUID();
-    const tx = await this.rt.pool.connect();
-    let broken = false;
-    try {
-      await tx.query('BEGIN');
+    return withTransaction(this.rt.pool, async (tx) => {
       const { rows } = await tx.query<{ event_id: string }>(
         `INSERT INTO capi.events (buyer_id, event_id, event_type, outcome_ids, session_id, test, received_at)
            SELECT $1, x.event_id, x.event_type, ARRAY(SELECT jsonb_array_elements_text(x.outcome_ids)), x.session_id, x.test, x.received_at
@@ -130,14 +127,8 @@ export class ConversionsService {
         const events = recs.filter((r) => fresh.has(r.eventId) && (r.test !== null) === test).map((r) => ({ type: 'ConversionReported', data: r }));
         if (events.length > 0) await this.rt.store.appendInTransaction(tx, STREAM(buyerId, test, batch), events, 'no_stream', { metadata: { actor } });
       }
-      await tx.query('COMMIT');
       return fresh;
-    } catch (err) {
-      await tx.query('ROLLBACK').catch(() => (broken = true));
-      throw err;
-    } finally {
-      tx.release(broken);
-    }
+    });
   }
 
   async get(buyerId: string, eventId: string): Promise<StoredConversion> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { subscribeTransactional, subscriptionLag, type RecordedEvent, type Subscription } from '@outcomes/event-store';
-import type { ServiceRuntime } from '@outcomes/platform';
+import { withTransaction, type ServiceRuntime } from '@outcomes/platform';
 import type { PoolClient } from 'pg';
 import { RUNTIME } from '../tokens';
 
@@ -149,20 +149,12 @@ export class HistoryProjection implements OnModuleInit, OnModuleDestroy {
    * under a subscription of its own. Answers at once: `progress()` shows how far the replay is.
    */
   async rebuild(): Promise<{ rows: number; behind: number; generation: number }> {
-    const tx = await this.rt.pool.connect();
-    try {
-      await tx.query('BEGIN');
+    await withTransaction(this.rt.pool, async (tx) => {
       // Waits for a batch in flight (it holds the row FOR SHARE), so none lands in the emptied table.
       const { rows } = await tx.query<{ generation: number }>(`UPDATE claims.projections SET generation = generation + 1 WHERE name = 'outcome_history' RETURNING generation`);
       await tx.query(`TRUNCATE claims.outcome_history`);
       await tx.query(`DELETE FROM es.subscriptions WHERE name LIKE 'claims-outcome-history-g%' AND name <> $1`, [historySubscription(rows[0]!.generation)]);
-      await tx.query('COMMIT');
-    } catch (err) {
-      await tx.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      tx.release();
-    }
+    });
     await this.restart();
     return this.progress();
   }

@@ -14,7 +14,7 @@ import {
   type Verdict,
 } from '@outcomes/domain-settlement';
 import { START, type Checkpoint } from '@outcomes/event-store';
-import type { AggregateKind, Aggregates, ServiceRuntime } from '@outcomes/platform';
+import { withTransaction, type AggregateKind, type Aggregates, type ServiceRuntime } from '@outcomes/platform';
 import type { PoolClient } from 'pg';
 import type { ClaimsConfig } from '../config';
 import { AGGREGATES, CLAIMS_CONFIG, RUNTIME } from '../tokens';
@@ -184,9 +184,7 @@ export class SettlementService implements OnModuleInit, OnModuleDestroy {
    * which also sets each settlement's timers to what its state needs.
    */
   async rebuildLedger(): Promise<{ settlements: number; lines: number }> {
-    const tx = await this.rt.pool.connect();
-    try {
-      await tx.query('BEGIN');
+    return withTransaction(this.rt.pool, async (tx) => {
       await tx.query('LOCK TABLE claims.ledger_lines, claims.settlements IN EXCLUSIVE MODE');
       await tx.query('TRUNCATE claims.ledger_lines, claims.settlements');
       const states = new Map<string, SettlementState>();
@@ -202,14 +200,8 @@ export class SettlementService implements OnModuleInit, OnModuleDestroy {
         after = { transactionId: batch.at(-1)!.transactionId, position: batch.at(-1)!.position };
       }
       const { rows } = await tx.query<{ n: string }>('SELECT count(*) AS n FROM claims.ledger_lines');
-      await tx.query('COMMIT');
       return { settlements: states.size, lines: Number(rows[0]!.n) };
-    } catch (err) {
-      await tx.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      tx.release();
-    }
+    });
   }
 
   /** Balances from the ledger (credits minus debits), of one account or all. */
