@@ -145,6 +145,45 @@ describe('settlement', () => {
   }, 90_000);
 });
 
+describe('partial billing', () => {
+  it('bills an outcome its engine escalated by the share of work done, when the configuration says so, and releases the rest', async () => {
+    const reg = await api<{ id: string }>('POST', '/v1/engines', {
+      key: p.operatorKey,
+      body: { name: 'halfway', vendor: 'T', model: { name: 'm', version: '1' }, harness: { name: 'h', version: '1' }, outcome_types: ['legal.summarize'], transport: { type: 'nats' } },
+    });
+    engines.push(
+      runEngine(bus, reg.body.id, {
+        bid: () => ({ priceMicros: 1_000_000 }),
+        award: (run) => {
+          void run.escalate({ trigger: 'complexity', details: 'a clause needs a lawyer', summary: 'summarized 4 of 10 sections', transcript: [], work_completed_percent: 40 });
+          return true;
+        },
+      }),
+    );
+    const created = await api<{ id: string }>('POST', '/v1/configs', {
+      key,
+      body: {
+        name: 'Summaries',
+        outcome_type: 'legal.summarize',
+        bid_strategy: { type: 'bid_cap', bid_cap: '2.00' },
+        budget: { amount: '20.00', period: 'monthly' },
+        escalation_policy: { enabled: true, triggers: [{ type: 'timeout', seconds: 60 }], handoff: { destination: { type: 'queue', queue_name: 'legal-team' } }, partial_billing: { model: 'percentage_complete' } },
+      },
+    });
+    expect(created.body).toHaveProperty('id');
+    const billed = created.body.id;
+    expect((await api('POST', `/v1/configs/${billed}/launch`, { key })).status).toBe(200);
+    const placed = await api<{ id: string }>('POST', '/v1/outcomes', { key, body: { config_id: billed, input: 'summarize the MSA' } });
+    await eventually(async () => ((await api<{ status: string }>('GET', `/v1/outcomes/${placed.body.id}`, { key })).body.status === 'escalated' ? true : undefined), 15_000);
+    expect(await settlement(placed.body.id, 'charged')).toMatchObject({ price: '0.40', charged: '0.40', claim_window_open: false });
+    const budget = await eventually(async () => {
+      const { rows } = await pool.query<{ type: string; data: { chargedMicros?: number; releasedMicros?: number } }>(`SELECT type, data FROM es.events WHERE stream_id LIKE 'budget-%' AND data->>'outcomeId' LIKE $1 ORDER BY position`, [`${placed.body.id}:%`]);
+      return rows.length === 2 ? rows : undefined;
+    }, 15_000, 'the budget to settle');
+    expect(budget[1]).toMatchObject({ type: 'BudgetCharged', data: { chargedMicros: 400_000, releasedMicros: 600_000 } });
+  }, 60_000);
+});
+
 describe('guarantee claims', () => {
   it('files a claim within the window and coverage, takes evidence from both sides, and pays the decision from the engine to the buyer', async () => {
     const id = await completed(reviewCfg, 'PR #40');
@@ -256,8 +295,10 @@ describe('the dashboard’s read models', () => {
     expect(reviews.body.data.every((r) => r.outcome_type === 'code.review')).toBe(true);
     expect(reviews.body.data.find((r) => r.status === 'claim_paid')).toMatchObject({ cost: '2.00', claim: { status: 'paid' } });
     const escalated = await api<{ data: Row[] }>('GET', '/v1/history?status=escalated', { key });
-    expect(escalated.body.data.length).toBeGreaterThanOrEqual(1);
-    expect(escalated.body.data.every((r) => r.status === 'escalated' && r.cost === '0.00')).toBe(true);
+    expect(escalated.body.data.length).toBeGreaterThanOrEqual(2);
+    expect(escalated.body.data.every((r) => r.status === 'escalated')).toBe(true);
+    // Escalations cost nothing, but for the one its configuration bills in part.
+    expect(escalated.body.data.map((r) => `${r.outcome_type} ${r.cost}`).sort()).toEqual(['legal.review 0.00', 'legal.summarize 0.40']);
 
     // Cursor pages visit every row once, newest first.
     const seen: string[] = [];

@@ -456,13 +456,19 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   private async report(engineId: string, outcomeId: string, kind: ExecutionKind, seq: number, payload: Record<string, unknown>): Promise<void> {
     try {
       const state = await this.apply(outcomeId, { type: 'Report', now: new Date(), engineId, seq, kind, payload }, engineId);
-      // Nothing is owed for an escalated or failed outcome (partial billing comes with settlement).
-      if (kind === 'escalated' || kind === 'failed') await this.releaseFor(state);
+      // Nothing is owed for an escalated or failed outcome, unless the configuration bills escalations in part: then settlement charges what is owed from the reservation.
+      if (kind === 'failed' || (kind === 'escalated' && !(await this.billsEscalationsInPart(state)))) await this.releaseFor(state);
     } catch (err) {
       if (err instanceof OutcomeRefused && err.code === 'OUT_OF_ORDER') throw err;
       if (err instanceof OutcomeRefused) this.rt.logger.warn({ engineId, outcomeId, kind }, `refused an execution report: ${err.message}`);
       else this.rt.logger.error({ engineId, outcomeId, kind, err: String(err) }, 'could not record an execution report');
     }
+  }
+
+  private async billsEscalationsInPart(state: LiveOutcome): Promise<boolean> {
+    const config = await this.configOf(state.request.buyerId, state.request.configId);
+    const model = (config.escalation_policy as { partial_billing?: { model?: string } } | null)?.partial_billing?.model ?? 'none';
+    return model !== 'none';
   }
 
   /** Gives back what was reserved for an outcome that owes nothing. */

@@ -32,6 +32,12 @@ export class SettlementHandlers {
     await this.settlement.onCompleted(event.data.outcomeId);
   }
 
+  /** An escalation is billed only when the configuration bills escalations in part. */
+  @EventPattern('evt.outcome.OutcomeEscalated')
+  async escalated(@Payload() event: Envelope<{ outcomeId: string }>): Promise<void> {
+    await this.settlement.onEscalated(event.data.outcomeId);
+  }
+
   /** A conversion settles an outcome, or files, documents or withdraws a claim. */
   @EventPattern('evt.conversion.ConversionReported')
   async conversion(@Payload() event: Envelope<ConversionData>): Promise<void> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { requestCommand } from '@outcomes/bus';
-import { BUDGET_SETTLE, CATALOG_COMMANDS, type ConfigView } from '@outcomes/contracts';
+import { BUDGET_SETTLE, CATALOG_COMMANDS, parseUsd, type ConfigView } from '@outcomes/contracts';
 import { evolveOutcome, initialOutcomeState, type OutcomeEvent, type OutcomeState } from '@outcomes/domain-auction';
 import {
   decideSettlement,
@@ -25,7 +25,10 @@ const outcomes: AggregateKind<OutcomeState, OutcomeEvent> = { category: 'outcome
 export type LiveSettlement = Exclude<SettlementState, { status: 'none' }>;
 
 type OutcomeTypeView = { readonly verification: 'capi_verified' | 'guarantee_backed'; readonly attribution: { readonly window_days: number; readonly default_outcome: 'success' | 'failure' } };
-type Config = ConfigView & { readonly guarantee_terms: { readonly max_payout: string | null; readonly claim_window_days: number } | null };
+type Config = ConfigView & {
+  readonly guarantee_terms: { readonly max_payout: string | null; readonly claim_window_days: number } | null;
+  readonly escalation_policy: { readonly partial_billing?: { readonly model: 'none' | 'fixed_triage_fee' | 'percentage_complete'; readonly fee?: string } } | null;
+};
 
 const DAY = 86_400_000;
 
@@ -91,8 +94,35 @@ export class SettlementService implements OnModuleInit, OnModuleDestroy {
   /** A completed outcome: its settlement opens (guarantee-backed ones are charged at once). Anything else has nothing to settle. */
   async onCompleted(outcomeId: string): Promise<LiveSettlement | null> {
     const { state: outcome } = await this.aggregates.load(outcomes, outcomeId);
-    if (outcome.status !== 'completed' || outcome.engineId === null || outcome.clearingPriceMicros === null || outcome.budgetId === null) return null;
+    if (outcome.status !== 'completed') return null;
+    const basis = await this.termsFor(outcome);
+    return basis ? this.run(outcomeId, { type: 'Open', terms: basis.terms, now: new Date() }) : null;
+  }
+
+  /**
+   * An outcome its engine escalated, under a configuration that bills escalations in part: a fixed
+   * triage fee, or the share of the price the engine says it completed; never more than the price.
+   * The auction left the reservation for this; without partial billing it released it already.
+   */
+  async onEscalated(outcomeId: string): Promise<LiveSettlement | null> {
+    const { state: outcome } = await this.aggregates.load(outcomes, outcomeId);
+    if (outcome.status !== 'escalated' || !outcome.escalation?.handoff) return null;
+    const basis = await this.termsFor(outcome);
+    if (!basis) return null;
+    const billing = basis.config.escalation_policy?.partial_billing ?? { model: 'none' };
+    const price = basis.terms.priceMicros;
+    const done = Math.min(100, Math.max(0, Number((outcome.escalation.handoff as { work_completed_percent?: unknown }).work_completed_percent ?? 0)));
+    const amount =
+      billing.model === 'fixed_triage_fee' && billing.fee ? Math.min(price, parseUsd(billing.fee)) : billing.model === 'percentage_complete' ? Math.floor((price * Math.round(done * 100)) / 10_000) : null;
+    if (amount === null) return null;
+    return this.run(outcomeId, { type: 'OpenPartial', terms: { ...basis.terms, priceMicros: amount }, now: new Date() });
+  }
+
+  /** The settlement terms of an awarded outcome: its price and reservation, and its type's verification, windows and coverage. */
+  private async termsFor(outcome: OutcomeState): Promise<{ terms: SettlementTerms; config: Config } | null> {
+    if (outcome.status === 'empty' || outcome.engineId === null || outcome.clearingPriceMicros === null || outcome.budgetId === null) return null;
     const { request } = outcome;
+    const outcomeId = request.outcomeId;
     const config = await requestCommand<Config>(this.rt.bus, CATALOG_COMMANDS.getConfig, { buyer_id: request.buyerId, config_id: request.configId });
     const type = await requestCommand<OutcomeTypeView>(this.rt.bus, CATALOG_COMMANDS.getOutcomeType, { key: request.outcomeType, version: config.outcome_type_version });
     const deliveredAt = outcome.endedAt ?? new Date().toISOString();
@@ -114,9 +144,9 @@ export class SettlementService implements OnModuleInit, OnModuleDestroy {
       attributionEndsAt: type.verification === 'capi_verified' ? new Date(delivered + type.attribution.window_days * DAY).toISOString() : null,
       defaultVerdict: type.attribution.default_outcome,
       claimWindowEndsAt: type.verification === 'guarantee_backed' ? new Date(delivered + (guarantee?.claim_window_days ?? 30) * DAY).toISOString() : null,
-      coverageMicros: type.verification === 'guarantee_backed' ? (guarantee?.max_payout ? Math.round(Number(guarantee.max_payout) * 1_000_000) : price * this.config.defaultCoverageMultiple) : 0,
+      coverageMicros: type.verification === 'guarantee_backed' ? (guarantee?.max_payout ? parseUsd(guarantee.max_payout) : price * this.config.defaultCoverageMultiple) : 0,
     };
-    return this.run(outcomeId, { type: 'Open', terms, now: new Date() });
+    return { terms, config };
   }
 
   /** A buyer's conversion, for each outcome it names. Test events never reach here (their category is not consumed). */

@@ -74,6 +74,14 @@ describe('settlement', () => {
     expect(after(open(guaranteed), convert('x', 'failure')).at(-1)!.type).toBe('ConversionNoted');
   });
 
+  it('bills an escalated outcome in part, once, with no windows, and no conversion changes it', () => {
+    const h = after({ type: 'OpenPartial', terms: { ...guaranteed, priceMicros: 100_000 }, now }, convert('s', 'success'));
+    expect(h.map((e) => e.type)).toEqual(['SettlementOpened', 'OutcomeCharged', 'ConversionNoted']);
+    expect(h[1]).toMatchObject({ data: { amountMicros: 100_000, cause: { kind: 'partial_billing' } } });
+    expect(spec.given(h).state).toMatchObject({ status: 'charged', claimWindowOpen: false });
+    spec.given(h).when({ type: 'OpenPartial', terms: guaranteed, now }).then([]);
+  });
+
   it('applies a conversion once, however often it is delivered', () => {
     const h = after(open(capi), convert('zd-1', 'success'));
     spec.given(h).when(convert('zd-1', 'success')).then([]);

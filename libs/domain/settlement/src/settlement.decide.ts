@@ -31,6 +31,8 @@ export interface SettlementTerms {
   /** Guarantee-backed: when the claim window closes, and the most all claims may pay out. */
   readonly claimWindowEndsAt: string | null;
   readonly coverageMicros: number;
+  /** An escalated outcome billed under the configuration's partial billing model: charged once, no windows. */
+  readonly partialBilling?: boolean;
 }
 
 export interface LedgerLine {
@@ -42,7 +44,7 @@ export interface LedgerLine {
 
 /** What set a movement off: the delivery, a conversion (the buyer's event id), the window's default, a claim. */
 export interface Cause {
-  readonly kind: 'delivery' | 'conversion' | 'attribution_default' | 'claim';
+  readonly kind: 'delivery' | 'conversion' | 'attribution_default' | 'claim' | 'partial_billing';
   readonly ref: string | null;
 }
 
@@ -77,6 +79,8 @@ export const initialSettlementState = (): SettlementState => ({ status: 'none' }
 
 export type SettlementCommand =
   | { readonly type: 'Open'; readonly terms: SettlementTerms; readonly now: Date }
+  /** An escalated outcome the configuration bills in part: `terms.priceMicros` is the partial amount (at most the clearing price). */
+  | { readonly type: 'OpenPartial'; readonly terms: SettlementTerms; readonly now: Date }
   | { readonly type: 'ApplyConversion'; readonly eventId: string; readonly verdict: Verdict; readonly eventTime: Date; readonly now: Date }
   | { readonly type: 'CloseAttribution'; readonly now: Date }
   | { readonly type: 'CloseClaimWindow'; readonly now: Date }
@@ -117,6 +121,12 @@ export function decideSettlement(command: SettlementCommand, state: SettlementSt
     if (t.model === 'capi_verified') return [opened];
     return [opened, charge(t, { kind: 'delivery', ref: null }, at)];
   }
+  if (command.type === 'OpenPartial') {
+    if (state.status !== 'none') return [];
+    const t: SettlementTerms = { ...command.terms, partialBilling: true, attributionEndsAt: null, claimWindowEndsAt: null, coverageMicros: 0 };
+    if (!Number.isSafeInteger(t.priceMicros) || t.priceMicros < 0) throw new SettlementRefused('RULE_VIOLATION', 'a partial charge is a whole, non-negative number of micro-dollars');
+    return [{ type: 'SettlementOpened', data: { outcomeId: t.outcomeId, terms: t, at } }, charge(t, { kind: 'partial_billing', ref: null }, at)];
+  }
   if (state.status === 'none') throw new SettlementRefused('NOT_FOUND', 'no settlement is open for this outcome');
   const t = state.terms;
   const outcomeId = t.outcomeId;
@@ -125,6 +135,7 @@ export function decideSettlement(command: SettlementCommand, state: SettlementSt
       if (state.seen[command.eventId]) return [];
       const cause: Cause = { kind: 'conversion', ref: command.eventId };
       const note = (reason: string): SettlementEvent[] => [{ type: 'ConversionNoted', data: { outcomeId, cause, verdict: command.verdict, reason, at } }];
+      if (t.partialBilling) return note('the outcome escalated and was billed in part');
       if (t.model === 'guarantee_backed') return note('guarantee-backed outcomes settle on delivery; defects are claimed');
       const inWindow = t.attributionEndsAt === null || command.eventTime.getTime() <= Date.parse(t.attributionEndsAt);
       if (!inWindow) return note('the conversion happened after the attribution window');
@@ -168,7 +179,8 @@ function charge(t: SettlementTerms, cause: Cause, at: string): SettlementEvent {
 
 export function evolveSettlement(state: SettlementState, event: SettlementEvent): SettlementState {
   if (event.type === 'SettlementOpened') {
-    return { status: 'awaiting', terms: event.data.terms, chargedMicros: 0, refundedMicros: 0, paidOutMicros: 0, claimWindowOpen: event.data.terms.model === 'guarantee_backed', seen: {} };
+    const t = event.data.terms;
+    return { status: 'awaiting', terms: t, chargedMicros: 0, refundedMicros: 0, paidOutMicros: 0, claimWindowOpen: t.model === 'guarantee_backed' && !t.partialBilling, seen: {} };
   }
   if (state.status === 'none') return state;
   const seen = 'cause' in event.data && event.data.cause.kind === 'conversion' && event.data.cause.ref ? { ...state.seen, [event.data.cause.ref]: true as const } : state.seen;
