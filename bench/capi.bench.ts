@@ -91,7 +91,7 @@ async function main(): Promise<void> {
 
   const pool = db.pool({ max: 4 });
   const { rows } = await pool.query<{ stored: string; rows: string }>(
-    `SELECT (SELECT count(*) FROM es.events WHERE type = 'ConversionReported') AS stored, (SELECT count(*) FROM capi.events) AS rows`,
+    `SELECT (SELECT coalesce(sum(jsonb_array_length(data->'conversions')), 0) FROM es.events WHERE type = 'ConversionsReported') AS stored, (SELECT count(*) FROM capi.events) AS rows`,
   );
   const stored = Number(rows[0]!.stored);
 

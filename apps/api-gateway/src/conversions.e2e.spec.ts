@@ -37,7 +37,7 @@ describe('the Conversions API', () => {
     const read = await api('GET', '/v1/events/zd-1001-resolved', { key });
     expect(read.body).toMatchObject({ event_id: 'zd-1001-resolved', event_type: 'outcome.success', outcome_ids: [outcomeId], test: false, status: 'accepted' });
     const pool = p.db.pool({ max: 1 });
-    const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM es.events WHERE type = 'ConversionReported' AND data->>'eventId' = 'zd-1001-resolved'`);
+    const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM es.events, jsonb_array_elements(data->'conversions') c WHERE type = 'ConversionsReported' AND c->>'eventId' = 'zd-1001-resolved'`);
     expect(rows[0]!.n).toBe(1);
   });
 
@@ -85,12 +85,12 @@ describe('the Conversions API', () => {
 
     const pool = p.db.pool({ max: 1 });
     // Notes arrive hashed and are never stored raw.
-    const stored = await pool.query<{ data: Record<string, unknown> }>(`SELECT data FROM es.events WHERE type = 'ConversionReported' AND data->>'eventId' = 'b3'`);
+    const stored = await pool.query<{ data: Record<string, unknown> }>(`SELECT c AS data FROM es.events, jsonb_array_elements(data->'conversions') c WHERE type = 'ConversionsReported' AND c->>'eventId' = 'b3'`);
     expect(stored.rows[0]!.data['notesSha256']).toBe(createHash('sha256').update('the customer, Jane Roe, was delighted').digest('hex'));
     const leaked = await pool.query<{ n: number }>(`SELECT (SELECT count(*) FROM es.events WHERE data::text LIKE '%Jane Roe%') + (SELECT count(*) FROM capi.events WHERE actions::text LIKE '%Jane Roe%') AS n`);
     expect(Number(leaked.rows[0]!.n)).toBe(0);
     // A test event is kept apart: its own stream category, marked as a test, and it names the session's turns.
-    const test = await pool.query<{ stream_id: string; data: { outcomeIds: string[]; test: unknown } }>(`SELECT stream_id, data FROM es.events WHERE data->>'eventId' = 'b5'`);
+    const test = await pool.query<{ stream_id: string; data: { outcomeIds: string[]; test: unknown } }>(`SELECT stream_id, c AS data FROM es.events, jsonb_array_elements(data->'conversions') c WHERE type = 'ConversionsReported' AND c->>'eventId' = 'b5'`);
     expect(test.rows[0]!.stream_id).toMatch(/^conversiontest-buy_/);
     expect(test.rows[0]!.data).toMatchObject({ outcomeIds: [turnId], test: { code: 'TEST42' } });
     expect((await api('GET', '/v1/events/b5', { key })).body).toMatchObject({ test: true, session_id: sessionId, outcome_ids: [turnId] });

@@ -124,8 +124,11 @@ export class ConversionsService {
       );
       const fresh = new Set(rows.map((r) => r.event_id));
       for (const test of [false, true]) {
-        const events = recs.filter((r) => fresh.has(r.eventId) && (r.test !== null) === test).map((r) => ({ type: 'ConversionReported', data: r }));
-        if (events.length > 0) await this.rt.store.appendInTransaction(tx, STREAM(buyerId, test, batch), events, 'no_stream', { metadata: { actor } });
+        // The batch's new conversions are one event: the store indexes one row per batch, not per conversion.
+        const conversions = recs.filter((r) => fresh.has(r.eventId) && (r.test !== null) === test);
+        if (conversions.length > 0) {
+          await this.rt.store.appendInTransaction(tx, STREAM(buyerId, test, batch), [{ type: 'ConversionsReported', data: { buyerId, batch, conversions } }], 'no_stream', { metadata: { actor } });
+        }
       }
       return fresh;
     });

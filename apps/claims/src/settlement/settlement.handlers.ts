@@ -39,6 +39,13 @@ export class SettlementHandlers {
   }
 
   /** A conversion settles an outcome, or files, documents or withdraws a claim. */
+  @EventPattern('evt.conversion.ConversionsReported')
+  async conversions(@Payload() event: Envelope<{ conversions: ConversionData[] }>): Promise<void> {
+    // In the buyer's order; each step is idempotent, so a redelivered batch changes nothing twice.
+    for (const c of event.data.conversions) await this.conversion({ data: c });
+  }
+
+  /** One conversion per event: how the first intake recorded them. */
   @EventPattern('evt.conversion.ConversionReported')
   async conversion(@Payload() event: Envelope<ConversionData>): Promise<void> {
     if (event.data.eventType.startsWith('guarantee.')) await this.claims.fromConversion(event.data);
