@@ -7,38 +7,20 @@
  * POST to the moment the winning engine receives its award. After the run, every budget is
  * checked: spent plus reserved must not exceed its limit (`overspend_micros`).
  */
-import { randomBytes } from 'node:crypto';
 import { connectBus } from '@outcomes/bus';
 import { runEngine } from '@outcomes/engine-kit';
-import { createTestDatabase, eventually, freePort, migrateDatabase, serviceProcesses, testNatsUrl, uniqueName } from '@outcomes/testing';
+import { testNatsUrl } from '@outcomes/testing';
 import { opt, quick } from './lib';
+import { percentile, startBenchPlatform } from './platform';
 
 const seconds = opt('seconds', quick ? 10 : 60);
 const concurrency = opt('concurrency', 64);
 const ENGINES = 10;
 
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 async function main(): Promise<void> {
-  const db = await createTestDatabase('outcomes_bench');
-  migrateDatabase(db.url);
-  const namespace = uniqueName('b');
-  const processes = serviceProcesses(db.url, namespace);
-  const operatorKey = `op_${randomBytes(16).toString('hex')}`;
-  const port = await freePort();
-  const env = { OUTCOMES_OPERATOR_KEY: operatorKey, OUTCOMES_SECRETS_KEY: `k1:${randomBytes(32).toString('base64')}`, LOG_LEVEL: 'error' };
-  processes.start('catalog', env);
-  processes.start('engine-gateway', env);
-  processes.start('auction', env);
-  processes.start('api-gateway', { ...env, PORT: String(port), RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_BURST: '100000' });
-  const base = `http://127.0.0.1:${port}`;
-  const call = async <T>(method: string, path: string, key: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    return { status: res.status, body: (await res.json()) as T };
-  };
-  await eventually(async () => ((await call('GET', '/v1/engines', operatorKey).catch(() => ({ status: 0 }))).status === 200 ? true : undefined), 60_000, 'the platform');
-  await eventually(async () => ((await call('GET', '/v1/catalog/types', operatorKey).catch(() => ({ status: 0 }))).status === 200 ? true : undefined), 60_000, 'the catalog');
+  const { db, namespace, operatorKey, call, stop } = await startBenchPlatform(['catalog', 'engine-gateway', 'auction']);
 
   const bus = await connectBus({ servers: testNatsUrl(), name: 'bench-engines', namespace });
   const awardedAt = new Map<string, number>();
@@ -109,8 +91,7 @@ async function main(): Promise<void> {
   console.table(results);
   console.log(JSON.stringify({ bench: 'auction', seconds, concurrency, engines: ENGINES, targets: { auctions_per_s: 1000, p99_ms: 50, overspend_micros: 0 }, results }));
   await bus.close();
-  await processes.stopAll();
-  await db.drop();
+  await stop();
   process.exit(0);
 }
 

@@ -11,9 +11,8 @@
  * plain multi-row INSERT per batch straight from this process, no HTTP, no NATS, no checks. The
  * ratio says what the API's path costs over the bare writes.
  */
-import { randomBytes } from 'node:crypto';
-import { createTestDatabase, eventually, freePort, migrateDatabase, serviceProcesses, uniqueName } from '@outcomes/testing';
 import { opt, quick } from './lib';
+import { percentile, startBenchPlatform } from './platform';
 
 const seconds = opt('seconds', quick ? 8 : 30);
 const concurrency = opt('concurrency', 4);
@@ -21,27 +20,9 @@ const BATCH = 1000;
 const DUPLICATE_SHARE = 0.1;
 
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 async function main(): Promise<void> {
-  const db = await createTestDatabase('outcomes_bench');
-  migrateDatabase(db.url);
-  const namespace = uniqueName('b');
-  const processes = serviceProcesses(db.url, namespace);
-  const operatorKey = `op_${randomBytes(16).toString('hex')}`;
-  const port = await freePort();
-  const env = { OUTCOMES_OPERATOR_KEY: operatorKey, OUTCOMES_SECRETS_KEY: `k1:${randomBytes(32).toString('base64')}`, LOG_LEVEL: 'error' };
-  processes.start('catalog', env);
-  processes.start('engine-gateway', env);
-  processes.start('auction', env);
-  processes.start('capi-ingest', env);
-  processes.start('api-gateway', { ...env, PORT: String(port), RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_BURST: '100000' });
-  const base = `http://127.0.0.1:${port}`;
-  const call = async <T>(method: string, path: string, key: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    return { status: res.status, body: (await res.json()) as T };
-  };
-  await eventually(async () => ((await call('GET', '/v1/catalog/types', operatorKey).catch(() => ({ status: 0 }))).status === 200 ? true : undefined), 60_000, 'the platform');
+  const { db, operatorKey, call, stop } = await startBenchPlatform(['catalog', 'engine-gateway', 'auction', 'capi-ingest']);
 
   const buyer = await call<{ api_key: { secret: string } }>('POST', '/v1/buyers', operatorKey, { name: 'bench' });
   const key = buyer.body.api_key.secret;
@@ -139,8 +120,7 @@ async function main(): Promise<void> {
   console.table(results);
   console.log(JSON.stringify({ bench: 'capi', seconds, concurrency, batch: BATCH, targets: { events_per_s: 20000, duplicates_processed: 0 }, results }));
   await pool.end();
-  await processes.stopAll();
-  await db.drop();
+  await stop();
   process.exit(0);
 }
 

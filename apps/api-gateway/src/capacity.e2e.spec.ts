@@ -9,7 +9,8 @@ let bus: Bus;
 let engine: RunningEngine;
 
 beforeAll(async () => {
-  p = await startPlatform({ env: { AUCTION_MAX_IN_FLIGHT: '1' } });
+  // Each auction stays open for its whole tmax (5 s): long enough that the second request surely finds it running.
+  p = await startPlatform({ env: { AUCTION_MAX_IN_FLIGHT: '1', AUCTION_TMAX_MS: '5000', AUCTION_RESUME_AFTER_MS: '20000' } });
   bus = await connectBus({ servers: testNatsUrl(), name: 'capacity-engine', namespace: p.namespace });
 }, 120_000);
 afterAll(async () => {
@@ -25,7 +26,7 @@ it('sheds load at capacity with a retryable 503, and takes requests again once a
     body: { name: 'slow', vendor: 'T', model: { name: 'm', version: '1' }, harness: { name: 'h', version: '1' }, outcome_types: ['cs.resolve'], transport: { type: 'nats' } },
   });
   // Bids arrive late: each auction stays open for its whole tmax.
-  engine = runEngine(bus, reg.body.id, { bid: () => new Promise((r) => setTimeout(() => r({ decline: 'busy' }), 1000)), award: () => true });
+  engine = runEngine(bus, reg.body.id, { bid: () => new Promise((r) => setTimeout(() => r({ decline: 'busy' }), 10_000)), award: () => true });
   const buyer = await api<{ api_key: { secret: string } }>('POST', '/v1/buyers', { key: operatorKey, body: { name: 'Acme' } });
   const key = buyer.body.api_key.secret;
   const cfg = await api<{ id: string }>('POST', '/v1/configs', { key, body: { name: 'S', outcome_type: 'cs.resolve', bid_strategy: { type: 'highest_volume' }, budget: { amount: '5.00', period: 'daily' } } });
@@ -41,6 +42,6 @@ it('sheds load at capacity with a retryable 503, and takes requests again once a
   // Nothing was recorded for the refused request: one outcome, the first.
   const pool = p.db.pool({ max: 1 });
   expect((await pool.query(`SELECT count(*)::int AS n FROM es.events WHERE type = 'OutcomeRequested'`)).rows[0]).toEqual({ n: 1 });
-  await eventually(async () => ((await api<{ status: string }>('GET', `/v1/outcomes/${first.body.id}`, { key })).body.status === 'escalated' ? true : undefined), 10_000);
+  await eventually(async () => ((await api<{ status: string }>('GET', `/v1/outcomes/${first.body.id}`, { key })).body.status === 'escalated' ? true : undefined), 20_000);
   expect((await place()).status).toBe(201);
 }, 60_000);

@@ -178,16 +178,6 @@ export class ConversionEventDto {
   rating?: number;
 }
 
-export class ConversionBatchDto {
-  @ApiProperty({ type: [ConversionEventDto], description: '1 to 1,000 events; each is answered on its own' })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(1000)
-  @ValidateNested({ each: true })
-  @Type(() => ConversionEventDto)
-  events!: ConversionEventDto[];
-}
-
 /** A batch as it arrives: its events are validated one by one, so one bad event does not sink the rest. */
 export class RawConversionBatchDto {
   @ApiProperty({ type: [ConversionEventDto], description: '1 to 1,000 events; each is answered on its own' })

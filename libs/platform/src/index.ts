@@ -13,3 +13,5 @@ export * from './webhook';
 export * from './bounded-map';
 export * from './expiring-cache';
 export * from './transaction';
+export * from './background-work';
+export * from './leased-timers';

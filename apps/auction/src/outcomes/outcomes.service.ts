@@ -45,7 +45,7 @@ import {
   type OutcomeState,
 } from '@outcomes/domain-auction';
 import { engineAllowed } from '@outcomes/domain-catalog';
-import { BoundedMap, ExpiringCache, KeyedQueue, type AggregateKind, type Aggregates, type ServiceRuntime } from '@outcomes/platform';
+import { BackgroundWork, BoundedMap, ExpiringCache, KeyedQueue, LeasedTimers, type AggregateKind, type Aggregates, type ServiceRuntime } from '@outcomes/platform';
 import type { Subscription } from '@nats-io/nats-core';
 import type { PoolClient } from 'pg';
 import type { AuctionConfig } from '../config';
@@ -112,7 +112,8 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   private readonly eligible = new ExpiringCache<string, EligibleEngine[]>(5_000);
   private timers?: NodeJS.Timeout;
   private readonly project: ReturnType<typeof projectWith>;
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly work: BackgroundWork;
+  private readonly timerTable: LeasedTimers<TimerKind>;
   private readonly reports = new KeyedQueue();
   /** Outcomes whose auction runs in this process now: their resume timer waits for it. */
   private readonly auctioning = new Set<string>();
@@ -128,6 +129,8 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     this.ceilings = new FixedCeilingController(config.costGoalCeilingPercent);
     this.project = projectWith(config.resumeAfterMs);
     this.budgetBook = new BudgetBook(aggregates);
+    this.work = new BackgroundWork(rt.logger, 'outcome work');
+    this.timerTable = new LeasedTimers(rt.pool, 'auction.timers');
     this.mailer = config.smtpUrl ? smtpMailer(config.smtpUrl, config.smtpFrom) : undefined;
   }
 
@@ -141,10 +144,10 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
         const [, engineId, outcomeId, kind] = msg.subject.slice(prefix.length).split('.');
         const payload = decodeJson<Record<string, unknown>>(msg.data);
         // Reports of one outcome, one after another in this process; `seq` orders them across copies.
-        this.track(this.reports.run(outcomeId!, () => this.onReport(engineId!, outcomeId!, kind as ExecutionKind, payload)));
+        this.work.run(this.reports.run(outcomeId!, () => this.onReport(engineId!, outcomeId!, kind as ExecutionKind, payload)));
       },
     });
-    this.timers = setInterval(() => this.track(this.fireDueTimers()), 250);
+    this.timers = setInterval(() => this.work.run(this.fireDueTimers()), 250);
     const onNotice = (subject: string, handle: (body: Record<string, string>) => void) =>
       this.rt.bus.nc.subscribe(this.rt.bus.subject(subject), { callback: (err, msg) => void (err || handle(decodeJson<Record<string, string>>(msg.data))) });
     this.notices = [
@@ -157,25 +160,15 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     return this.configs.get(`${buyerId}/${configId}`, () => this.request<Config>(CATALOG_COMMANDS.getConfig, { buyer_id: buyerId, config_id: configId }));
   }
 
-  /**
-   * Claims due timers with a 30-second lease (committed at once: no transaction stays open while
-   * the timer's work talks to engines), fires them, and deletes them. A copy that dies mid-work
-   * leaves the lease to expire, and another copy fires the timer again.
-   */
+  /** Fires the due timers this copy claims (see `LeasedTimers`). */
   private async fireDueTimers(): Promise<void> {
-    const { rows } = await this.rt.pool.query<{ outcome_id: string; kind: TimerKind; due_at: Date }>(
-      `UPDATE auction.timers t SET due_at = now() + interval '30 seconds'
-        FROM (SELECT outcome_id, kind FROM auction.timers WHERE due_at <= now() ORDER BY due_at LIMIT 50 FOR UPDATE SKIP LOCKED) due
-        WHERE t.outcome_id = due.outcome_id AND t.kind = due.kind
-        RETURNING t.outcome_id, t.kind, t.due_at`,
-    );
+    const due = await this.timerTable.claimDue();
     await Promise.all(
-      rows.map(async ({ outcome_id: outcomeId, kind, due_at: lease }) => {
+      due.map(async (t) => {
         // This process is running that auction still (a webhook engine weighing an award): the lease stands, and the timer comes back.
-        if (kind === 'auction' && this.auctioning.has(outcomeId)) return;
-        await this.fire(outcomeId, kind);
-        // Only the leased row: the work may have set a new timer of the same kind (a new award's deadline).
-        await this.rt.pool.query(`DELETE FROM auction.timers WHERE outcome_id = $1 AND kind = $2 AND due_at = $3`, [outcomeId, kind, lease]);
+        if (t.kind === 'auction' && this.auctioning.has(t.outcome_id)) return;
+        await this.fire(t.outcome_id, t.kind);
+        await this.timerTable.done(t);
       }),
     );
   }
@@ -214,7 +207,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     this.execution?.unsubscribe();
     for (const s of this.notices) s.unsubscribe();
     clearInterval(this.timers);
-    await Promise.allSettled([...this.inFlight]);
+    await this.work.settled();
   }
 
   /**
@@ -233,7 +226,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     // A new id: its stream is empty, nothing to read.
     this.outcomeStates.set(outcomeId, { state: initialOutcomeState(), version: 0n });
     const state = await this.apply(outcomeId, { type: 'RequestOutcome', now: new Date(), request }, actor);
-    this.track(this.auction(request, config, []));
+    this.work.run(this.auction(request, config, []));
     return state;
   }
 
@@ -550,11 +543,5 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
 
   private request<T>(command: string, payload: unknown): Promise<T> {
     return requestCommand<T>(this.rt.bus, command, payload);
-  }
-
-  private track(work: Promise<unknown>): void {
-    const p = work.catch((err: unknown) => this.rt.logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'outcome work failed'));
-    this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p)).catch(() => undefined);
   }
 }

@@ -14,7 +14,7 @@ import {
   type Verdict,
 } from '@outcomes/domain-settlement';
 import { START, type Checkpoint } from '@outcomes/event-store';
-import { withTransaction, type AggregateKind, type Aggregates, type ServiceRuntime } from '@outcomes/platform';
+import { BackgroundWork, LeasedTimers, withTransaction, type AggregateKind, type Aggregates, type ServiceRuntime } from '@outcomes/platform';
 import type { PoolClient } from 'pg';
 import type { ClaimsConfig } from '../config';
 import { AGGREGATES, CLAIMS_CONFIG, RUNTIME } from '../tokens';
@@ -74,21 +74,25 @@ export const verdictOf = (eventType: string): Verdict | 'expired' | null =>
 @Injectable()
 export class SettlementService implements OnModuleInit, OnModuleDestroy {
   private timer?: NodeJS.Timeout;
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly work: BackgroundWork;
+  private readonly timerTable: LeasedTimers<'attribution' | 'claim_window'>;
 
   constructor(
     @Inject(RUNTIME) private readonly rt: ServiceRuntime,
     @Inject(AGGREGATES) private readonly aggregates: Aggregates,
     @Inject(CLAIMS_CONFIG) private readonly config: ClaimsConfig,
-  ) {}
+  ) {
+    this.work = new BackgroundWork(rt.logger, 'settlement work');
+    this.timerTable = new LeasedTimers(rt.pool, 'claims.timers');
+  }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => this.track(this.fireDueTimers()), 500);
+    this.timer = setInterval(() => this.work.run(this.fireDueTimers()), 500);
   }
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
-    await Promise.allSettled([...this.inFlight]);
+    await this.work.settled();
   }
 
   /** A completed outcome: its settlement opens (guarantee-backed ones are charged at once). Anything else has nothing to settle. */
@@ -189,17 +193,11 @@ export class SettlementService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** Attribution and claim windows that closed: claimed with a lease, fired, deleted. */
+  /** Attribution and claim windows that closed (see `LeasedTimers`). */
   private async fireDueTimers(): Promise<void> {
-    const { rows } = await this.rt.pool.query<{ outcome_id: string; kind: 'attribution' | 'claim_window'; due_at: Date }>(
-      `UPDATE claims.timers t SET due_at = now() + interval '30 seconds'
-         FROM (SELECT outcome_id, kind FROM claims.timers WHERE due_at <= now() ORDER BY due_at LIMIT 50 FOR UPDATE SKIP LOCKED) due
-        WHERE t.outcome_id = due.outcome_id AND t.kind = due.kind
-        RETURNING t.outcome_id, t.kind, t.due_at`,
-    );
-    for (const { outcome_id: outcomeId, kind, due_at: lease } of rows) {
-      await this.run(outcomeId, kind === 'attribution' ? { type: 'CloseAttribution', now: new Date() } : { type: 'CloseClaimWindow', now: new Date() });
-      await this.rt.pool.query(`DELETE FROM claims.timers WHERE outcome_id = $1 AND kind = $2 AND due_at = $3`, [outcomeId, kind, lease]);
+    for (const t of await this.timerTable.claimDue()) {
+      await this.run(t.outcome_id, t.kind === 'attribution' ? { type: 'CloseAttribution', now: new Date() } : { type: 'CloseClaimWindow', now: new Date() });
+      await this.timerTable.done(t);
     }
   }
 
@@ -259,11 +257,5 @@ export class SettlementService implements OnModuleInit, OnModuleDestroy {
   async get(buyerId: string, outcomeId: string): Promise<LiveSettlement | null> {
     const { state } = await this.aggregates.load(settlements, outcomeId);
     return state.status === 'none' || state.terms.buyerId !== buyerId ? null : state;
-  }
-
-  private track(work: Promise<unknown>): void {
-    const p = work.catch((err: unknown) => this.rt.logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'settlement work failed'));
-    this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p)).catch(() => undefined);
   }
 }

@@ -3,6 +3,7 @@ import { CommandError, decodeJson, encodeJson, requestCommand } from '@outcomes/
 import {
   BRIDGE_SUBJECTS,
   CATALOG_COMMANDS,
+  CHANGE_NOTICES,
   ENGINE_SUBJECTS,
   engineFacingConfig,
   FINAL_EXECUTION_KINDS,
@@ -19,7 +20,7 @@ import {
   type PerformanceFeedback,
   type RedeemCredentialResponse,
 } from '@outcomes/contracts';
-import { postSigned, type Sealer, type ServiceRuntime } from '@outcomes/platform';
+import { BackgroundWork, ExpiringCache, postSigned, type Sealer, type ServiceRuntime } from '@outcomes/platform';
 import type { Msg, Subscription } from '@nats-io/nats-core';
 import jsonPatch from 'fast-json-patch';
 import type { EngineGatewayConfig } from '../config';
@@ -59,15 +60,23 @@ interface Target {
 @Injectable()
 export class WebhookBridge implements OnModuleInit, OnModuleDestroy {
   private subs: Subscription[] = [];
+  /**
+   * Each engine's endpoint, auth headers and signing secret, kept for a few seconds: a bid request
+   * would otherwise read the engine's stream and open its sealed credentials every time. An engine
+   * change drops the entry at once (the registry's change notice).
+   */
+  private readonly targets = new ExpiringCache<string, Target | undefined>(5_000);
   private feedbackTimer?: NodeJS.Timeout;
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly work: BackgroundWork;
 
   constructor(
     @Inject(RUNTIME) private readonly rt: ServiceRuntime,
     @Inject(SEALER) private readonly sealer: Sealer,
     @Inject(BRIDGE_CONFIG) private readonly config: EngineGatewayConfig,
     private readonly engines: EnginesService,
-  ) {}
+  ) {
+    this.work = new BackgroundWork(rt.logger, 'webhook bridge work');
+  }
 
   onModuleInit(): void {
     const serve = (kind: 'bid' | 'award' | 'notice', handle: (engineId: string, msg: Msg) => Promise<void>) => {
@@ -77,11 +86,18 @@ export class WebhookBridge implements OnModuleInit, OnModuleDestroy {
         callback: (err, msg) => {
           if (err) return;
           const engineId = msg.subject.slice(prefix.length).split('.')[1]!;
-          this.track(handle(engineId, msg));
+          this.work.run(handle(engineId, msg));
         },
       });
     };
     this.subs = [
+      this.rt.bus.nc.subscribe(this.rt.bus.subject(CHANGE_NOTICES.engine), {
+        callback: (err, msg) => {
+          if (err) return;
+          const { engine_id: id } = decodeJson<{ engine_id: string }>(msg.data);
+          this.targets.deleteWhere((engineId) => engineId === id);
+        },
+      }),
       serve('bid', async (id, msg) => {
         msg.respond(encodeJson(await this.bid(id, decodeJson<BidRequest>(msg.data))));
       }),
@@ -90,13 +106,13 @@ export class WebhookBridge implements OnModuleInit, OnModuleDestroy {
       }),
       serve('notice', (id, msg) => this.notice(id, decodeJson<LossNotice>(msg.data))),
     ];
-    this.feedbackTimer = setInterval(() => this.track(this.sendFeedback(new Date())), this.config.feedbackIntervalMs);
+    this.feedbackTimer = setInterval(() => this.work.run(this.sendFeedback(new Date())), this.config.feedbackIntervalMs);
   }
 
   async onModuleDestroy(): Promise<void> {
     for (const s of this.subs) s.unsubscribe();
     clearInterval(this.feedbackTimer);
-    await Promise.allSettled([...this.inFlight]);
+    await this.work.settled();
   }
 
   /** One call within the auction's `tmax` (less a margin for the way back); no retry, the auction will not wait. */
@@ -274,8 +290,12 @@ export class WebhookBridge implements OnModuleInit, OnModuleDestroy {
     return sent;
   }
 
+  private target(engineId: string): Promise<Target | undefined> {
+    return this.targets.get(engineId, () => this.loadTarget(engineId));
+  }
+
   /** The engine's endpoint, its credentials as the auth it registered, and its signing secret; undefined unless it is a webhook engine. */
-  private async target(engineId: string): Promise<Target | undefined> {
+  private async loadTarget(engineId: string): Promise<Target | undefined> {
     let engine: LiveEngine;
     try {
       engine = await this.engines.get(engineId);
@@ -299,11 +319,5 @@ export class WebhookBridge implements OnModuleInit, OnModuleDestroy {
 
   private retrying() {
     return { timeoutMs: this.config.webhookTimeoutMs, attempts: this.config.webhookAttempts, backoffMs: 250 };
-  }
-
-  private track(work: Promise<unknown>): void {
-    const p = work.catch((err: unknown) => this.rt.logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'webhook bridge work failed'));
-    this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p)).catch(() => undefined);
   }
 }
