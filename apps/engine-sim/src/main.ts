@@ -1,9 +1,8 @@
 import 'reflect-metadata';
 import { connectBus } from '@outcomes/bus';
 import { loadConfig, platformSettings, str } from '@outcomes/config';
-import { runEngine } from '@outcomes/engine-kit';
+import { runEngine, simEngine, type SimEngineSpec } from '@outcomes/engine-kit';
 import { createLogger } from '@outcomes/telemetry';
-import { simEngine, type SimEngineSpec } from './sim-engine';
 
 /** A fleet of simulated engines on NATS: ENGINE_SIM_FLEET is a JSON array of SimEngineSpec (registered engine ids). */
 async function main(): Promise<void> {

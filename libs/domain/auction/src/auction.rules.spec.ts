@@ -33,6 +33,17 @@ describe('auction', () => {
     );
   });
 
+  it("holds each engine to its own ceiling when the strategy gives one, and pays the winner no more than its own", () => {
+    // cost_per_result: the likelier engine may ask more; the other's ceiling keeps it out.
+    const own: Record<string, number> = { good: 900_000, poor: 350_000 };
+    const r = runAuction({ bids: [bid('good', 800_000), bid('poor', 400_000)], late: [], ceilingMicros: 900_000, engineCeiling: (id) => own[id] ?? null, successProbability: p({ good: 0.9, poor: 0.35 }), preferredEngine: null });
+    expect(r).toMatchObject({ outcome: 'awarded', winner: { engineId: 'good' } });
+    expect((r as { clearingPriceMicros: number }).clearingPriceMicros).toBeLessThanOrEqual(900_000);
+    expect(r.losses).toEqual([{ engineId: 'poor', reason: 'above_ceiling', priceToBeatMicros: 311_110 }]);
+    const tight = runAuction({ bids: [bid('good', 800_000)], late: [], ceilingMicros: 900_000, engineCeiling: () => 700_000, successProbability: p({}), preferredEngine: null });
+    expect(tight).toMatchObject({ outcome: 'no_bid', losses: [{ engineId: 'good', reason: 'above_ceiling', priceToBeatMicros: 700_000 }] });
+  });
+
   it('has no award when no bid fits, and pays a lone bidder its ask', () => {
     expect(runAuction({ bids: [bid('a', 2)], late: [], ceilingMicros: 1, successProbability: p({}), preferredEngine: null }).outcome).toBe('no_bid');
     expect(runAuction({ bids: [bid('a', 700)], late: [], ceilingMicros: null, successProbability: p({}), preferredEngine: null })).toMatchObject({ clearingPriceMicros: 700 });

@@ -36,6 +36,11 @@ export interface AuctionInput {
   readonly late: readonly Bid[];
   /** The most the buyer pays for one outcome; null: no ceiling (highest volume). */
   readonly ceilingMicros: number | null;
+  /**
+   * A lower ceiling for one engine, if the strategy has one: cost_per_result lets each engine ask
+   * what keeps its expected cost per success at the goal (the goal times its P(success)).
+   */
+  readonly engineCeiling?: (engineId: string) => number | null;
   /** P(success) of an engine on this outcome type, in (0, 1]. */
   readonly successProbability: (engineId: string) => number;
   readonly preferredEngine: string | null;
@@ -55,19 +60,27 @@ export function rank(bids: readonly Bid[], successProbability: (engineId: string
 }
 
 export function runAuction(input: AuctionInput): AuctionResult {
-  const { ceilingMicros, successProbability: p } = input;
-  const fits = (b: Bid) => ceilingMicros === null || b.priceMicros <= ceilingMicros;
+  const { successProbability: p } = input;
+  const capOf = (engineId: string): number | null => {
+    const own = input.engineCeiling?.(engineId) ?? null;
+    return own === null ? input.ceilingMicros : input.ceilingMicros === null ? own : Math.min(own, input.ceilingMicros);
+  };
+  const fits = (b: Bid) => {
+    const cap = capOf(b.engineId);
+    return cap === null || b.priceMicros <= cap;
+  };
   const timeouts: Loss[] = input.late.map((b) => ({ engineId: b.engineId, reason: 'timeout', priceToBeatMicros: null }));
   const ranked = rank(input.bids, p, input.preferredEngine);
   const winner = ranked.find(fits);
-  if (!winner) return { outcome: 'no_bid', losses: [...ranked.map((b): Loss => ({ engineId: b.engineId, reason: 'above_ceiling', priceToBeatMicros: ceilingMicros })), ...timeouts] };
+  if (!winner) return { outcome: 'no_bid', losses: [...ranked.map((b): Loss => ({ engineId: b.engineId, reason: 'above_ceiling', priceToBeatMicros: capOf(b.engineId) })), ...timeouts] };
 
   const pw = p(winner.engineId);
   // The runner-up is the best other bid, even one above the ceiling: it still says what winning took.
   const runnerUp = ranked.find((b) => b !== winner);
   // Alone, there is no second score and the winner is paid its ask.
   const needed = runnerUp ? Math.floor(score(runnerUp, p(runnerUp.engineId)) * pw) : winner.priceMicros;
-  const clearing = Math.max(winner.priceMicros, ceilingMicros === null ? needed : Math.min(needed, ceilingMicros));
+  const ceiling = capOf(winner.engineId);
+  const clearing = Math.max(winner.priceMicros, ceiling === null ? needed : Math.min(needed, ceiling));
   const winnerScore = score(winner, pw);
   const beat = (b: Bid): number => Math.max(0, Math.floor(winnerScore * p(b.engineId)) - 1);
   const losses: Loss[] = ranked
@@ -75,7 +88,7 @@ export function runAuction(input: AuctionInput): AuctionResult {
     .map((b) =>
       fits(b)
         ? { engineId: b.engineId, reason: 'outbid', priceToBeatMicros: beat(b) }
-        : { engineId: b.engineId, reason: 'above_ceiling', priceToBeatMicros: Math.min(ceilingMicros!, beat(b)) },
+        : { engineId: b.engineId, reason: 'above_ceiling', priceToBeatMicros: Math.min(capOf(b.engineId)!, beat(b)) },
     );
   return { outcome: 'awarded', winner, clearingPriceMicros: clearing, losses: [...losses, ...timeouts] };
 }

@@ -1,4 +1,4 @@
-import type { Execution } from '@outcomes/engine-kit';
+import { type Execution } from './engine';
 import { simEngine, type SimClock, type SimEngineSpec } from './sim-engine';
 
 const spec: SimEngineSpec = { id: 'eng_1', name: 'sim-a', priceMicros: { 'cs.resolve': 400_000 }, successRate: { 'cs.resolve': 0.9 }, latencyMs: [100, 100], escalationRate: 0, capacity: 1 };

@@ -1,5 +1,5 @@
 import type { BidRequest } from '@outcomes/contracts';
-import type { EngineBehaviour, Execution } from '@outcomes/engine-kit';
+import type { EngineBehaviour, Execution } from './engine';
 
 /** One simulated engine: what it asks, how often it truly succeeds, how long it takes, how much it can hold. */
 export interface SimEngineSpec {

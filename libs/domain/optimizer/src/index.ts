@@ -1,0 +1,5 @@
+export * from './facts';
+export * from './settings';
+export * from './random';
+export * from './estimates';
+export * from './optimizer';
