@@ -21,3 +21,4 @@ export * from './conversions.dto';
 export * from './conversion-check';
 export * from './settlement.dto';
 export * from './claims.dto';
+export * from './optimizer.dto';

@@ -31,6 +31,10 @@ export async function startNestService(rt: ServiceRuntime, module: DynamicModule
   const app = await NestFactory.createMicroservice(module, { strategy: transport, logger: new JsonNestLogger(rt.logger) });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new CommandErrorsFilter(options.translateErrors));
+  // NestJS 11's microservice `init` runs the init hooks twice (once in the context's init, again
+  // when it registers the transport's listeners), so every onModuleInit subscribed and set its
+  // timers twice. The first run is the one we keep.
+  (app as INestMicroservice & { setIsInitHookCalled(called: boolean): void }).setIsInitHookCalled(true);
   await app.init();
   await options.beforeListen?.(app);
   await app.listen();

@@ -151,3 +151,16 @@ describe('softLabel', () => {
     expect(softLabel('failure', 0.8, 0.9)).toBeCloseTo((0.2 * 0.9) / (0.2 * 0.9 + 0.8 * 0.1), 9);
   });
 });
+
+describe('feedback that arrives before its award', () => {
+  it('waits for the award, then counts (the bus keeps each stream in order, not the streams among themselves)', () => {
+    const e = new Estimates();
+    e.apply({ kind: 'conversion', outcomeId: 'out_9', verdict: 'failure', source: 'human_reviewer', valueMicros: null, at: T + HOUR });
+    e.apply({ kind: 'requested', outcomeId: 'out_9', buyerId: 'buy_1', configId: 'cfg_1', outcomeType: 'cs.resolve', at: T });
+    e.apply({ kind: 'charged', outcomeId: 'out_9', amountMicros: 100, at: T + HOUR });
+    expect(e.engine('eng_a', 'cs.resolve')).toBeUndefined();
+    e.apply({ kind: 'awarded', outcomeId: 'out_9', engineId: 'eng_a', priceMicros: 100, budgetId: null, at: T });
+    expect(e.engine('eng_a', 'cs.resolve')).toMatchObject({ awards: 1, chargedMicros: 100 });
+    expect(e.engine('eng_a', 'cs.resolve')!.f).toBeGreaterThan(0.9);
+  });
+});

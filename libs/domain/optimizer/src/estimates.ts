@@ -35,6 +35,8 @@ export interface Counters {
   guarantees: number;
   claims: number;
   claimPaidMicros: number;
+  /** Clearing prices at award, and what the ledger charged (less refunds). */
+  awardedMicros: number;
   chargedMicros: number;
   /** Award to completion, in log2 millisecond buckets. */
   latency: number[];
@@ -55,6 +57,7 @@ export const emptyCounters = (): Counters => ({
   guarantees: 0,
   claims: 0,
   claimPaidMicros: 0,
+  awardedMicros: 0,
   chargedMicros: 0,
   latency: new Array<number>(LATENCY_BUCKETS).fill(0),
   open: {},
@@ -124,6 +127,9 @@ function contribution(t: Tracked): Contribution {
   return NOTHING;
 }
 
+/** Facts about an awarded outcome's feedback: before its award they wait. */
+const FOLLOWS_AWARD = new Set<Fact['kind']>(['conversion', 'defaulted', 'guaranteed', 'claim', 'window_closed', 'charged', 'released']);
+
 /** P(success) after a verdict from a source right with probability `trust`, on an engine estimated at `p`. */
 export function softLabel(verdict: 'success' | 'failure' | 'partial', trust: number, p: number): number {
   if (verdict === 'partial') return 0.5;
@@ -140,6 +146,7 @@ export interface EstimatesSnapshot {
   readonly counters: Record<string, Counters>;
   readonly tracked: Array<[string, Tracked]>;
   readonly values: Record<string, [number, number]>;
+  readonly early: Array<[string, Fact[]]>;
 }
 
 export interface Posterior {
@@ -157,10 +164,14 @@ export class Estimates {
   /** Reported value of successful outcomes per configuration: [count, sum micros]. */
   private values = new Map<string, [number, number]>();
 
+  private readonly maxEarly: number;
+
   constructor(
     readonly settings: OptimizerSettings = DEFAULT_SETTINGS,
     private readonly maxTracked = 500_000,
-  ) {}
+  ) {
+    this.maxEarly = Math.max(1000, Math.floor(maxTracked / 10));
+  }
 
   /** What is known of one outcome (while it is remembered). */
   outcome(outcomeId: string): Readonly<Tracked> | undefined {
@@ -192,7 +203,30 @@ export class Estimates {
     }
   }
 
+  /**
+   * Feedback that came before the award it is about (the bus keeps each stream's order, not the
+   * order across streams): held, bounded, and applied once the award is known.
+   */
+  private early = new Map<string, Fact[]>();
+
   apply(fact: Fact): void {
+    if (FOLLOWS_AWARD.has(fact.kind)) {
+      const t = this.tracked.get(fact.outcomeId);
+      if (!t || t.engineId === null) {
+        this.early.set(fact.outcomeId, [...(this.early.get(fact.outcomeId) ?? []), fact]);
+        while (this.early.size > this.maxEarly) this.early.delete(this.early.keys().next().value as string);
+        return;
+      }
+    }
+    this.applyNow(fact);
+    if (fact.kind === 'awarded') {
+      const held = this.early.get(fact.outcomeId);
+      this.early.delete(fact.outcomeId);
+      for (const f of held ?? []) this.apply(f);
+    }
+  }
+
+  private applyNow(fact: Fact): void {
     if (fact.kind === 'requested') {
       if (this.tracked.has(fact.outcomeId)) return;
       this.tracked.set(fact.outcomeId, {
@@ -231,7 +265,10 @@ export class Estimates {
           x.platform = null;
           x.predicted = predicted;
         });
-        for (const c of this.levels(t)) c.awards++;
+        for (const c of this.levels(t)) {
+          c.awards++;
+          c.awardedMicros += fact.priceMicros;
+        }
         return;
       }
       case 'ended': {
@@ -371,12 +408,13 @@ export class Estimates {
   }
 
   snapshot(): EstimatesSnapshot {
-    return { counters: Object.fromEntries(this.counters), tracked: [...this.tracked], values: Object.fromEntries(this.values) };
+    return { counters: Object.fromEntries(this.counters), tracked: [...this.tracked], values: Object.fromEntries(this.values), early: [...this.early] };
   }
 
   restore(s: EstimatesSnapshot): void {
     this.counters = new Map(Object.entries(s.counters));
     this.tracked = new Map(s.tracked);
     this.values = new Map(Object.entries(s.values));
+    this.early = new Map(s.early);
   }
 }

@@ -3,3 +3,4 @@ export * from './settings';
 export * from './random';
 export * from './estimates';
 export * from './optimizer';
+export * from './reports';

@@ -1,0 +1,240 @@
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
+import { decodeEnvelope, encodeJson, fromEnvelope, provision } from '@outcomes/bus';
+import { engineFeedbackSubject, formatUsd, type EngineFeedback, type QuoteAnswer, type QuoteCommand } from '@outcomes/contracts';
+import { emptyCounters, indices, leaderboard, Optimizer, performanceReport, type EngineStanding, type OptimizerSnapshot, type PerformanceQuery } from '@outcomes/domain-optimizer';
+import { checkpointOf, compareCheckpoints, parseCheckpoint, serializeCheckpoint, START, type Checkpoint, type RecordedEvent } from '@outcomes/event-store';
+import { BackgroundWork, type ServiceRuntime } from '@outcomes/platform';
+import type { OptimizerConfig } from '../config';
+import { OPTIMIZER_CONFIG, RUNTIME } from '../tokens';
+import { FactMapper, LEARNS_FROM } from './facts';
+
+const SNAPSHOT = 'estimates';
+
+interface Stored {
+  readonly optimizer: OptimizerSnapshot;
+  readonly claims: Record<string, string>;
+  /** Events applied beyond the watermark (from JetStream, ahead of the store's order): id -> checkpoint. */
+  readonly ahead: Record<string, string>;
+}
+
+/**
+ * Holds the estimates in memory and keeps them current: at start, the last snapshot and then every
+ * event stored after it (the event store is the source of truth); then the events as the relay
+ * publishes them to JetStream. The JetStream consumer is opened before the catch-up read, so
+ * nothing committed in between is missed.
+ *
+ * Each event is applied once. The relay publishes a batch's events concurrently, so JetStream keeps
+ * each stream's order but not the global one; a live event is therefore not skipped for being
+ * behind another. The service keeps a watermark (every stored event up to it is applied) and the
+ * ids of events applied beyond it; before each snapshot it sweeps the store from the watermark,
+ * applying what JetStream has not brought yet and moving the watermark to the store's head.
+ * Every copy of the service learns from every event (no queue group): each answers quotes from a
+ * whole model.
+ */
+@Injectable()
+export class OptimizerService implements OnModuleInit, OnModuleDestroy {
+  readonly optimizer: Optimizer;
+  private readonly mapper = new FactMapper();
+  /** Every stored event up to here is applied. */
+  private watermark: Checkpoint = START;
+  /** Events applied beyond the watermark: id -> checkpoint. */
+  private ahead = new Map<string, Checkpoint>();
+  private facts = 0;
+  private savedFacts = 0;
+  private live?: ConsumerMessages;
+  private readonly work: BackgroundWork;
+  private timers: NodeJS.Timeout[] = [];
+  private feedbackFrom = Date.now();
+  /** How the last start went: for logs and tests. */
+  startup = { fromSnapshot: false, replayed: 0 };
+
+  constructor(
+    @Inject(RUNTIME) private readonly rt: ServiceRuntime,
+    @Inject(OPTIMIZER_CONFIG) private readonly config: OptimizerConfig,
+  ) {
+    this.optimizer = new Optimizer(config.model, config.maxTracked);
+    this.work = new BackgroundWork(rt.logger, 'optimizer work');
+  }
+
+  async onModuleInit(): Promise<void> {
+    await provision(this.rt.bus, { streams: [this.rt.eventsStream] });
+    const consumer = await this.rt.bus.js.consumers.get(this.rt.eventsStream.name, {
+      // One filter (NATS 2.9 takes no more): every event; those of other categories are skipped.
+      filter_subjects: this.rt.bus.subject('evt.>'),
+      deliver_policy: DeliverPolicy.New,
+    });
+    const messages = await consumer.consume();
+    await this.restore();
+    this.startup = { ...this.startup, replayed: await this.sweep() };
+    this.live = messages;
+    this.work.run(this.follow(messages));
+    this.timers = [
+      setInterval(() => this.work.run(this.snapshot()), this.config.snapshotSeconds * 1000),
+      setInterval(() => this.work.run(this.sendFeedback(new Date())), this.config.feedbackSeconds * 1000),
+    ];
+    this.rt.logger.info({ ...this.startup, checkpoint: serializeCheckpoint(this.watermark) }, 'estimates ready');
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    await this.live?.close();
+    await this.work.settled();
+    await this.snapshot();
+  }
+
+  private async restore(): Promise<void> {
+    const { rows } = await this.rt.pool.query<{ checkpoint: string; facts: string; state: Stored }>(`SELECT checkpoint, facts, state FROM optimizer.snapshots WHERE name = $1`, [SNAPSHOT]);
+    const s = rows[0];
+    if (!s) return;
+    this.optimizer.restore(s.state.optimizer);
+    this.mapper.restore(s.state.claims);
+    this.watermark = parseCheckpoint(s.checkpoint);
+    this.ahead = new Map(Object.entries(s.state.ahead).map(([id, c]) => [id, parseCheckpoint(c)]));
+    this.facts = this.savedFacts = Number(s.facts);
+    this.startup = { ...this.startup, fromSnapshot: true };
+  }
+
+  /**
+   * Reads the store from the watermark to its head, applying each event not applied yet, and moves
+   * the watermark there. Returns how many events it applied.
+   */
+  private async sweep(): Promise<number> {
+    let applied = 0;
+    for (;;) {
+      const batch = await this.rt.store.readAll(this.watermark, 2000);
+      if (batch.length === 0) break;
+      for (const e of batch) {
+        if (!this.ahead.delete(e.id)) {
+          this.learn(e);
+          applied++;
+        }
+        this.watermark = checkpointOf(e);
+      }
+    }
+    for (const [id, c] of this.ahead) if (compareCheckpoints(c, this.watermark) <= 0) this.ahead.delete(id);
+    return applied;
+  }
+
+  /** An event from JetStream: applied unless the store sweep (or an earlier delivery) applied it. */
+  private onLive(e: RecordedEvent): void {
+    const at = checkpointOf(e);
+    if (compareCheckpoints(at, this.watermark) <= 0 || this.ahead.has(e.id)) return;
+    this.ahead.set(e.id, at);
+    this.learn(e);
+  }
+
+  private learn(e: RecordedEvent): void {
+    if (!(LEARNS_FROM as readonly string[]).includes(e.category)) return;
+    for (const f of this.mapper.facts(e)) {
+      this.optimizer.apply(f);
+      this.facts++;
+    }
+  }
+
+  private async follow(messages: ConsumerMessages): Promise<void> {
+    for await (const m of messages) {
+      try {
+        this.onLive(fromEnvelope(decodeEnvelope(m.data)));
+      } catch (err) {
+        this.rt.logger.warn({ subject: m.subject, err: String(err) }, 'an event the optimizer could not learn from');
+      }
+    }
+  }
+
+  /** Sweeps the store, then saves the estimates if they changed since the last snapshot. */
+  async snapshot(): Promise<boolean> {
+    await this.sweep();
+    if (this.facts === this.savedFacts) return false;
+    const facts = this.facts;
+    const ahead = Object.fromEntries([...this.ahead].map(([id, c]) => [id, serializeCheckpoint(c)]));
+    const state: Stored = { optimizer: this.optimizer.snapshot(), claims: this.mapper.snapshot(), ahead };
+    await this.rt.pool.query(
+      `INSERT INTO optimizer.snapshots (name, checkpoint, facts, state, taken_at) VALUES ($1, $2, $3, $4, now())
+       ON CONFLICT (name) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, facts = EXCLUDED.facts, state = EXCLUDED.state, taken_at = now()
+       WHERE optimizer.snapshots.facts <= EXCLUDED.facts`,
+      [SNAPSHOT, serializeCheckpoint(this.watermark), facts, JSON.stringify(state)],
+    );
+    this.savedFacts = facts;
+    return true;
+  }
+
+  /** How far the model has read, and how many facts it learned from. */
+  progress(): { checkpoint: string; facts: number; ahead: number } {
+    return { checkpoint: serializeCheckpoint(this.watermark), facts: this.facts, ahead: this.ahead.size };
+  }
+
+  quote(cmd: QuoteCommand): QuoteAnswer {
+    const s = cmd.strategy;
+    const q = this.optimizer.quote(
+      {
+        buyerId: cmd.buyer_id,
+        configId: cmd.config_id,
+        outcomeType: cmd.outcome_type,
+        engines: cmd.engines,
+        strategy: s ? { type: s.type, ...(s.cap_micros !== undefined ? { capMicros: s.cap_micros } : {}), ...(s.goal_micros !== undefined ? { goalMicros: s.goal_micros } : {}), ...(s.roas_goal !== undefined ? { roasGoal: s.roas_goal } : {}) } : null,
+        budget: cmd.budget ? { id: cmd.budget.id, amountMicros: cmd.budget.amount_micros, periodStart: cmd.budget.period_start, periodEnd: cmd.budget.period_end ?? null } : null,
+        confidenceThreshold: cmd.confidence_threshold ?? null,
+        typicalMaxMicros: cmd.typical_max_micros ?? null,
+      },
+      Date.now(),
+      Math.random,
+    );
+    return { probabilities: q.probabilities, explored: q.explored, ceiling_micros: q.ceilingMicros, engine_ceilings: q.engineCeilings, strategy: q.strategy, goal: q.goal, escalate: q.escalate };
+  }
+
+  performance(q: PerformanceQuery): ReturnType<typeof performanceReport> {
+    return performanceReport(this.optimizer.estimates, q);
+  }
+
+  leaderboard(outcomeType?: string): EngineStanding[] {
+    return leaderboard(this.optimizer.estimates, Date.now(), outcomeType);
+  }
+
+  /**
+   * Each engine, per outcome type it worked on since the last round: its delivery index over that
+   * period and its performance index (expected cost per success against the type's best), on
+   * `engine.<id>.feedback`.
+   */
+  async sendFeedback(now: Date): Promise<EngineFeedback[]> {
+    const from = new Date(this.feedbackFrom);
+    this.feedbackFrom = now.getTime();
+    const fromDay = from.toISOString().slice(0, 10);
+    const toDay = now.toISOString().slice(0, 10);
+    const period = new Map<string, ReturnType<typeof emptyCounters>>();
+    for (const d of this.optimizer.estimates.days(null)) {
+      if (d.day < fromDay || d.day > toDay) continue;
+      const key = `${d.engineId}|${d.type}`;
+      const c = period.get(key) ?? emptyCounters();
+      c.awards += d.counters.awards;
+      c.completed += d.counters.completed;
+      c.escalated += d.counters.escalated;
+      c.failed += d.counters.failed;
+      c.timedOut += d.counters.timedOut;
+      period.set(key, c);
+    }
+    const board = this.leaderboard();
+    const best = new Map<string, number>();
+    for (const s of board) if (s.expectedCostPerSuccessMicros !== null) best.set(s.outcomeType, Math.min(best.get(s.outcomeType) ?? Infinity, s.expectedCostPerSuccessMicros));
+    const sent: EngineFeedback[] = [];
+    for (const s of board) {
+      const c = period.get(`${s.engineId}|${s.outcomeType}`);
+      if (!c || c.awards === 0) continue;
+      const { deliveryIndex, performanceIndex } = indices(c, s.expectedCostPerSuccessMicros, best.get(s.outcomeType) ?? null);
+      const feedback: EngineFeedback = {
+        engine_id: s.engineId,
+        outcome_type: s.outcomeType,
+        start_date: from.toISOString(),
+        end_date: now.toISOString(),
+        outcomes: c.awards,
+        delivery_index: deliveryIndex,
+        performance_index: performanceIndex,
+        success_probability: Math.round(s.successProbability * 1000) / 1000,
+        expected_cost_per_success: s.expectedCostPerSuccessMicros === null ? null : formatUsd(s.expectedCostPerSuccessMicros),
+      };
+      this.rt.bus.nc.publish(this.rt.bus.subject(engineFeedbackSubject(s.engineId)), encodeJson(feedback));
+      sent.push(feedback);
+    }
+    return sent;
+  }
+}

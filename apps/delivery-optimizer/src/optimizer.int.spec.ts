@@ -1,0 +1,119 @@
+import type { INestMicroservice } from '@nestjs/common';
+import { decodeJson, provision, requestCommand, startRelay, type Relay } from '@outcomes/bus';
+import { OPTIMIZER_COMMANDS, engineFeedbackSubject, type EngineFeedback, type QuoteAnswer } from '@outcomes/contracts';
+import type { OutcomeEvent } from '@outcomes/domain-auction';
+import { createTestRuntime, eventually, type TestRuntime } from '@outcomes/testing';
+import { loadOptimizerConfig } from './config';
+import { OptimizerService } from './learning/optimizer.service';
+import { migrateOptimizer } from './migrations';
+import { createOptimizerApp } from './optimizer.app';
+
+/**
+ * The optimizer through its real transport: events in the PostgreSQL store, published by the relay
+ * to JetStream, quotes asked over NATS. It learns what is stored before it starts, follows what is
+ * published after, and starts again from its snapshot.
+ */
+let t: TestRuntime;
+let relay: Relay;
+let app: INestMicroservice;
+const config = loadOptimizerConfig({ ...process.env, OPTIMIZER_LEARNING_PHASE: '0', OPTIMIZER_FEEDBACK_SECONDS: '3600', OPTIMIZER_SNAPSHOT_SECONDS: '3600' });
+const BUYER = 'buy_opt';
+let n = 0;
+
+/** One outcome of the buyer's, awarded to `engine` at `price`, completed, and judged by a human reviewer. */
+async function trade(engine: string, verdict: 'success' | 'failure', price = 1_000_000): Promise<string> {
+  const outcomeId = `out_opt${n++}`;
+  const at = new Date().toISOString();
+  const events: OutcomeEvent[] = [
+    {
+      type: 'OutcomeRequested',
+      data: { outcomeId, buyerId: BUYER, configId: 'cfg_opt', configVersion: 1, outcomeType: 'cs.resolve', input: 'help', metadata: {}, delivery: { maxLatencySeconds: 60, deadlineSeconds: null, deadlineType: 'soft' }, at, by: 'key_x' },
+    },
+    { type: 'AuctionClosed', data: { outcomeId, invited: 2, bids: [{ engineId: engine, priceMicros: price }], losses: [], at } },
+    { type: 'OutcomeAwarded', data: { outcomeId, engineId: engine, engineName: engine, clearingPriceMicros: price, budgetId: 'cfg_opt.2026-11', reservationId: `${outcomeId}:0`, at } },
+    { type: 'OutcomeCompleted', data: { outcomeId, engineId: engine, result: {}, artifacts: [], sessionOpen: false, at } },
+  ];
+  await t.rt.store.append(`outcome-${outcomeId}`, events, 'no_stream');
+  const conversion = { buyerId: BUYER, eventId: `ev_${outcomeId}`, eventType: `outcome.${verdict}`, eventTime: at, outcomeIds: [outcomeId], source: 'human_reviewer', outcomeValue: null };
+  await t.rt.store.append(`conversion-${BUYER}.${outcomeId}`, [{ type: 'ConversionsReported', data: { buyerId: BUYER, batch: outcomeId, conversions: [conversion] } }], 'no_stream');
+  return outcomeId;
+}
+
+const quote = (engines: string[], extra: Record<string, unknown> = {}) =>
+  requestCommand<QuoteAnswer>(t.rt.bus, OPTIMIZER_COMMANDS.quote, { buyer_id: BUYER, config_id: 'cfg_opt', outcome_type: 'cs.resolve', engines, ...extra });
+
+beforeAll(async () => {
+  t = await createTestRuntime('delivery-optimizer', [migrateOptimizer]);
+  await provision(t.rt.bus, { streams: [t.rt.eventsStream] });
+  relay = startRelay({ store: t.rt.store, connectionString: t.db.url, bus: t.rt.bus, pollIntervalMs: 50 });
+});
+afterAll(async () => {
+  await app?.close();
+  await relay.stop();
+  await t.close();
+});
+
+describe('the delivery optimizer', () => {
+  it('learns at start what the event store holds, and ranks by it', async () => {
+    for (let i = 0; i < 20; i++) await trade('eng_good', i % 10 === 0 ? 'failure' : 'success');
+    for (let i = 0; i < 20; i++) await trade('eng_poor', i % 10 < 3 ? 'success' : 'failure');
+    app = await createOptimizerApp(t.rt, config);
+    const q = await quote(['eng_good', 'eng_poor', 'eng_new']);
+    expect(q.probabilities['eng_good']).toBeGreaterThan(0.75);
+    expect(q.probabilities['eng_poor']).toBeLessThan(0.45);
+    // A new engine has the prior.
+    expect(q.probabilities['eng_new']).toBeCloseTo(0.7, 6);
+    expect(app.get(OptimizerService).startup).toMatchObject({ fromSnapshot: false });
+  });
+
+  it('follows what JetStream publishes after it started', async () => {
+    for (let i = 0; i < 20; i++) await trade('eng_late', 'failure');
+    await eventually(async () => ((await quote(['eng_late'])).probabilities['eng_late']! < 0.3 ? true : undefined), 15_000, 'the live events to reach the estimates');
+  });
+
+  it('answers with each strategy’s ceiling and escalates at once below the confidence threshold', async () => {
+    const cap = await quote(['eng_good'], { strategy: { type: 'bid_cap', cap_micros: 700_000 } });
+    expect(cap).toMatchObject({ ceiling_micros: 700_000, engine_ceilings: null, strategy: 'bid_cap' });
+    const cpr = await quote(['eng_good', 'eng_poor'], { strategy: { type: 'cost_per_result', goal_micros: 2_000_000 } });
+    expect(cpr.engine_ceilings!['eng_good']).toBeGreaterThan(cpr.engine_ceilings!['eng_poor']!);
+    expect((await quote(['eng_poor', 'eng_late'], { confidence_threshold: 0.6 })).escalate).toMatchObject({ trigger: 'confidence_threshold' });
+    expect((await quote(['eng_good', 'eng_poor'], { confidence_threshold: 0.6 })).escalate).toBeNull();
+  });
+
+  it('refuses a malformed quote with the field at fault', async () => {
+    await expect(requestCommand(t.rt.bus, OPTIMIZER_COMMANDS.quote, { buyer_id: BUYER, config_id: 'cfg_opt', outcome_type: 'cs.resolve', engines: 'eng_good' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
+  it('sends each engine its delivery and performance indices over NATS', async () => {
+    const received: EngineFeedback[] = [];
+    const sub = t.rt.bus.nc.subscribe(t.rt.bus.subject(engineFeedbackSubject('eng_poor')), { callback: (_e, m) => void received.push(decodeJson<EngineFeedback>(m.data)) });
+    await t.rt.bus.nc.flush();
+    const sent = await app.get(OptimizerService).sendFeedback(new Date(Date.now() + 1000));
+    await eventually(async () => (received.length > 0 ? true : undefined), 5000, 'the feedback');
+    sub.unsubscribe();
+    expect(received[0]).toMatchObject({ engine_id: 'eng_poor', outcome_type: 'cs.resolve', outcomes: 20, delivery_index: 100 });
+    expect(received[0]!.performance_index!).toBeLessThan(100);
+    expect(sent.find((f) => f.engine_id === 'eng_good')).toMatchObject({ performance_index: 100 });
+  });
+
+  it('starts again from its snapshot, reading only what came after it, and knows what a full replay knows', async () => {
+    const before = await quote(['eng_good', 'eng_poor', 'eng_late']);
+    await app.close();
+    for (let i = 0; i < 5; i++) await trade('eng_good', 'success');
+    app = await createOptimizerApp(t.rt, config);
+    const restarted = app.get(OptimizerService);
+    expect(restarted.startup.fromSnapshot).toBe(true);
+    // The five outcomes' events (four each, and one conversion batch each), not the sixty before.
+    expect(restarted.startup.replayed).toBe(25);
+    const after = await quote(['eng_good', 'eng_poor', 'eng_late']);
+    expect(after.probabilities['eng_good']).toBeGreaterThan(before.probabilities['eng_good']!);
+    expect(after.probabilities['eng_poor']).toBeCloseTo(before.probabilities['eng_poor']!, 9);
+    // Against a model rebuilt from every event.
+    await t.rt.pool.query(`DELETE FROM optimizer.snapshots`);
+    const full = await createOptimizerApp(await t.another('delivery-optimizer'), config);
+    const rebuilt = full.get(OptimizerService);
+    expect(rebuilt.startup).toMatchObject({ fromSnapshot: false });
+    expect(rebuilt.quote({ buyer_id: BUYER, config_id: 'cfg_opt', outcome_type: 'cs.resolve', engines: ['eng_good', 'eng_poor', 'eng_late'] }).probabilities).toEqual(after.probabilities);
+    await full.close();
+  });
+});
