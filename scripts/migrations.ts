@@ -5,6 +5,7 @@ import { migrateAuction } from '../apps/auction/src/migrations';
 import { migrateCapi } from '../apps/capi-ingest/src/migrations';
 import { migrateCatalog } from '../apps/catalog/src/migrations';
 import { migrateClaims } from '../apps/claims/src/migrations';
+import { migrateOptimizer } from '../apps/delivery-optimizer/src/migrations';
 import { migrateEngineGateway } from '../apps/engine-gateway/src/migrations';
 
 /** Every migration set of the platform, in the order they must run. */
@@ -17,6 +18,7 @@ export async function migrateAll(databaseUrl: string): Promise<Array<[string, st
     ['auction', await migrateAuction(databaseUrl)],
     ['capi-ingest', await migrateCapi(databaseUrl)],
     ['claims', await migrateClaims(databaseUrl)],
+    ['delivery-optimizer', await migrateOptimizer(databaseUrl)],
     ['api-gateway', await migrateGateway(databaseUrl)],
   ];
 }

@@ -41,6 +41,7 @@ const services = [
   { name: 'auction', what: 'outcome requests, auctions among engines, budgets (cmd.auction.*)' },
   { name: 'capi-ingest', what: 'the Conversions API intake: conversion events, deduplicated (cmd.capi-ingest.*)' },
   { name: 'claims', what: 'settlement: the ledger, charges, refunds, attribution and claim windows (cmd.claims.*)' },
+  { name: 'delivery-optimizer', what: 'learns which engine to pick and what to pay: quotes for the auction, reports (cmd.delivery-optimizer.*)' },
   { name: 'api-gateway', what: `the buyer API on http://127.0.0.1:${env.PORT ?? 3000}/v1 (OpenAPI: /docs)` },
 ];
 

@@ -14,6 +14,7 @@ import { ConfigsController } from './routes/configs.controller';
 import { ConversionsController } from './routes/conversions.controller';
 import { ClaimsController } from './routes/claims.controller';
 import { SettlementController } from './routes/settlement.controller';
+import { ReportsController } from './routes/reports.controller';
 import { EngineCallbacksController } from './routes/engine-callbacks.controller';
 import { EnginesController } from './routes/engines.controller';
 import { OutcomesController } from './routes/outcomes.controller';
@@ -27,7 +28,7 @@ export class GatewayModule {
   static with(rt: ServiceRuntime, config: GatewayConfig): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [HealthController, BuyersController, KeysController, ConfigsController, CatalogController, EnginesController, OutcomesController, SessionsController, EngineCallbacksController, ConversionsController, SettlementController, ClaimsController],
+      controllers: [HealthController, BuyersController, KeysController, ConfigsController, CatalogController, EnginesController, OutcomesController, SessionsController, EngineCallbacksController, ConversionsController, SettlementController, ClaimsController, ReportsController],
       providers: [
         { provide: GATEWAY_RUNTIME, useValue: rt },
         { provide: GATEWAY_CONFIG, useValue: config },

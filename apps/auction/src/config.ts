@@ -4,7 +4,9 @@ import { serviceSettings } from '@outcomes/platform';
 export const auctionSettings = {
   ...serviceSettings,
   tmaxMs: int('AUCTION_TMAX_MS', 250, { min: 10, max: 10_000 }, 'how long an auction waits for bids'),
-  costGoalCeilingPercent: int('COST_GOAL_CEILING_PERCENT', 150, { min: 100, max: 1000 }, 'cost_per_result: the ceiling per outcome, as a percentage of the goal'),
+  costGoalCeilingPercent: int('COST_GOAL_CEILING_PERCENT', 150, { min: 100, max: 1000 }, 'cost_per_result, while the delivery optimizer does not answer: the ceiling per outcome, as a percentage of the goal'),
+  quoteTimeoutMs: int('OPTIMIZER_QUOTE_TIMEOUT_MS', 200, { min: 10, max: 10_000 }, "how long an auction waits for the delivery optimizer's quote before it prices with the prior and a fixed ceiling"),
+  priorSuccessPercent: int('PRIOR_SUCCESS_PERCENT', 70, { min: 1, max: 99 }, "P(success) of every engine, in percent, while the delivery optimizer does not answer"),
   resumeAfterMs: int('AUCTION_RESUME_AFTER_MS', 5000, { min: 100 }, 'an auction not closed this long after its request is run again (by any copy)'),
   awardTimeoutMs: int('AWARD_TIMEOUT_MS', 2000, { min: 100 }, 'how long a NATS engine has to acknowledge an award'),
   handoffRetrySeconds: intList('HANDOFF_RETRY_SECONDS', [30, 120, 600, 1800, 3600], { min: 1 }, 'after a failed round of hand-off deliveries, the waits before the next rounds (comma-separated seconds); then it is recorded as failed'),
@@ -16,4 +18,7 @@ export const auctionSettings = {
 } as const;
 
 export type AuctionConfig = ReturnType<typeof loadAuctionConfig>;
-export const loadAuctionConfig = (env: NodeJS.ProcessEnv = process.env) => loadConfig(auctionSettings, env);
+export const loadAuctionConfig = (env: NodeJS.ProcessEnv = process.env) => {
+  const c = loadConfig(auctionSettings, env);
+  return { ...c, priorSuccess: c.priorSuccessPercent / 100 };
+};

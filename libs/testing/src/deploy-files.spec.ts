@@ -67,7 +67,7 @@ describe('the deployment files of this repository', () => {
   });
 
   it('map every compose service and Kubernetes workload that runs an app to a directory under apps/', () => {
-    expect(report.apps.map((a) => a.name)).toEqual(expect.arrayContaining(['relay', 'catalog', 'engine-gateway', 'auction', 'capi-ingest', 'claims', 'api-gateway']));
+    expect(report.apps.map((a) => a.name)).toEqual(expect.arrayContaining(['relay', 'catalog', 'engine-gateway', 'auction', 'capi-ingest', 'claims', 'delivery-optimizer', 'api-gateway']));
     const withoutDirectory = report.apps
       .filter((a) => !(existsSync(path.join(root, 'apps', a.name)) && statSync(path.join(root, 'apps', a.name)).isDirectory()))
       .map((a) => `apps/${a.name}/ <- ${a.referencedBy.join('; ')}`);
@@ -93,7 +93,7 @@ describe('what the deployment files define', () => {
 
   it('compose: postgres and NATS JetStream with healthchecks; migrate runs once before relay and catalog', () => {
     const s = compose.services as Obj;
-    expect(Object.keys(s).sort()).toEqual(['api-gateway', 'auction', 'capi-ingest', 'catalog', 'claims', 'engine-gateway', 'migrate', 'nats', 'postgres', 'relay']);
+    expect(Object.keys(s).sort()).toEqual(['api-gateway', 'auction', 'capi-ingest', 'catalog', 'claims', 'delivery-optimizer', 'engine-gateway', 'migrate', 'nats', 'postgres', 'relay']);
     expect(s.postgres.image).toBe('postgres:16');
     expect(JSON.stringify(s.postgres.healthcheck.test)).toContain('pg_isready');
     expect(s.nats.image).toMatch(/^nats:2\.10/);
@@ -103,7 +103,7 @@ describe('what the deployment files define', () => {
     expect(s.catalog.environment.OUTCOMES_SECRETS_KEY).toMatch(/^\$\{OUTCOMES_SECRETS_KEY:\?/);
     expect(s['api-gateway'].environment.OUTCOMES_OPERATOR_KEY).toMatch(/^\$\{OUTCOMES_OPERATOR_KEY:\?/);
     expect(s['api-gateway'].ports).toEqual(['127.0.0.1:${OUTCOMES_API_PORT:-3000}:3000']);
-    for (const svc of ['relay', 'catalog', 'engine-gateway', 'auction', 'capi-ingest', 'claims', 'api-gateway']) {
+    for (const svc of ['relay', 'catalog', 'engine-gateway', 'auction', 'capi-ingest', 'claims', 'delivery-optimizer', 'api-gateway']) {
       expect(s[svc].build.dockerfile).toBe('Dockerfile');
       expect(s[svc].command).toEqual(['node', '-r', '@swc-node/register', `apps/${svc}/src/main.ts`]);
       expect(s[svc].depends_on.migrate).toEqual({ condition: 'service_completed_successfully' });
@@ -118,7 +118,7 @@ describe('what the deployment files define', () => {
     expect(secretOf('engine-gateway', 'OUTCOMES_SECRETS_KEY')).toEqual({ name: 'outcomes-keys', key: 'OUTCOMES_SECRETS_KEY' });
     expect(secretOf('api-gateway', 'OUTCOMES_OPERATOR_KEY')).toEqual({ name: 'outcomes-keys', key: 'OUTCOMES_OPERATOR_KEY' });
     expect(resource('Service', 'api-gateway')!.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http' }]);
-    for (const name of ['relay', 'catalog', 'engine-gateway', 'auction', 'capi-ingest', 'claims', 'api-gateway']) {
+    for (const name of ['relay', 'catalog', 'engine-gateway', 'auction', 'capi-ingest', 'claims', 'delivery-optimizer', 'api-gateway']) {
       const d = resource('Deployment', name);
       expect(d).toBeDefined();
       expect(d!.metadata.namespace).toBe('outcomes');

@@ -22,6 +22,8 @@ import {
   type HandoffTarget,
   type LossNotice,
   type OutcomeLookup,
+  OPTIMIZER_COMMANDS,
+  type QuoteAnswer,
 } from '@outcomes/contracts';
 import {
   BudgetRefused,
@@ -53,7 +55,7 @@ import { AGGREGATES, AUCTION_CONFIG, RUNTIME } from '../tokens';
 import { deliver, smtpMailer, type Mailer } from '../handoff/handoff';
 import { BudgetBook } from './budget-book';
 import { timerPlan, type TimerKind } from './timers';
-import { FixedCeilingController, PriorSuccessModel, type CeilingController, type SuccessModel } from './pricing';
+import { fallbackQuote, quoteCommand } from './pricing';
 
 export const outcomes: AggregateKind<OutcomeState, OutcomeEvent> = { category: 'outcome', initialState: initialOutcomeState, evolve: evolveOutcome };
 export const sessions: AggregateKind<SessionState, SessionEvent> = { category: 'session', initialState: initialSessionState, evolve: evolveSession };
@@ -99,9 +101,7 @@ const passOn = (err: unknown): never => {
 
 @Injectable()
 export class OutcomesService implements OnModuleInit, OnModuleDestroy {
-  private readonly ceilings: CeilingController;
   private readonly mailer: Mailer | undefined;
-  private readonly success: SuccessModel = new PriorSuccessModel();
   private execution?: Subscription;
   private notices: Subscription[] = [];
   /**
@@ -126,7 +126,6 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     @Inject(AGGREGATES) private readonly aggregates: Aggregates,
     @Inject(AUCTION_CONFIG) private readonly config: AuctionConfig,
   ) {
-    this.ceilings = new FixedCeilingController(config.costGoalCeilingPercent);
     this.project = projectWith(config.resumeAfterMs);
     this.budgetBook = new BudgetBook(aggregates);
     this.work = new BackgroundWork(rt.logger, 'outcome work');
@@ -324,9 +323,26 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
         (busy.get(e.id) ?? 0) < e.max_concurrent_outcomes &&
         engineAllowed({ allowedEngines: prefs.allowed_engines, blockedEngines: prefs.blocked_engines, requiredEngine: prefs.required_engine }, e.name),
     );
+    const quote = await this.quote(lot.buyerId, config, invited);
+    const pricing = quote.fromOptimizer
+      ? { strategy: quote.strategy, ceilingMicros: quote.ceiling_micros, goal: quote.goal, probabilities: quote.probabilities, explored: quote.explored }
+      : undefined;
+    if (quote.escalate) {
+      // No engine is likely enough to succeed: escalate now rather than buy a probable failure.
+      const close: OutcomeCommand = { type: 'CloseAuction', now: new Date(), result: { invited: invited.length, bids: [], losses: [], ...(pricing ? { pricing } : {}) } };
+      await this.apply(outcomeId, [close, { type: 'Escalate', now: new Date(), trigger: quote.escalate.trigger, details: quote.escalate.details }], 'auction');
+      return;
+    }
     const { bids, late } = await this.collectBids(outcomeId, config, invited);
-    const ceiling = this.ceilings.ceilingMicros(config);
-    const result = runAuction({ bids, late, ceilingMicros: ceiling, successProbability: (id) => this.success.probability(id, config.outcome_type), preferredEngine: prefs.preferred_engine });
+    const own = quote.engine_ceilings;
+    const result = runAuction({
+      bids,
+      late,
+      ceilingMicros: quote.ceiling_micros,
+      ...(own ? { engineCeiling: (id: string) => own[id] ?? null } : {}),
+      successProbability: (id) => quote.probabilities[id] ?? this.config.priorSuccess,
+      preferredEngine: prefs.preferred_engine,
+    });
     for (const loss of result.losses) {
       const notice: LossNotice = { outcome_id: outcomeId, reason: loss.reason, price_to_beat: loss.priceToBeatMicros === null ? null : formatUsd(loss.priceToBeatMicros) };
       const transport = invited.find((e) => e.id === loss.engineId)?.transport ?? 'nats';
@@ -334,7 +350,11 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     }
     const now = () => new Date();
     // The close is recorded with what follows it (escalation, award or decline): one append instead of two.
-    const close: OutcomeCommand = { type: 'CloseAuction', now: now(), result: { invited: invited.length, bids: bids.map((b) => ({ engineId: b.engineId, priceMicros: b.priceMicros })), losses: result.losses } };
+    const close: OutcomeCommand = {
+      type: 'CloseAuction',
+      now: now(),
+      result: { invited: invited.length, bids: bids.map((b) => ({ engineId: b.engineId, priceMicros: b.priceMicros })), losses: result.losses, ...(pricing ? { pricing } : {}) },
+    };
     if (result.outcome === 'no_bid') {
       await this.apply(outcomeId, [close, { type: 'Escalate', now: now(), trigger: 'no_bid', details: invited.length === 0 ? 'no eligible engine' : 'no eligible bid' }], 'auction');
       return;
@@ -360,6 +380,21 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     await this.apply(outcomeId, [close, { type: 'DeclineAward', now: now(), engineId: winner.engineId, reason: answer.reason }], 'auction');
     if (excluded.length + 1 < config.delivery_constraints.max_attempts) return this.runAuction(lot, config, [...excluded, winner.engineId]);
     await this.apply(outcomeId, { type: 'Escalate', now: now(), trigger: 'max_attempts', details: 'every winner declined the award' }, 'auction');
+  }
+
+  /**
+   * The delivery optimizer's quote for this auction: P(success) per engine, the ceiling, whether to
+   * escalate at once. When it does not answer in time, the prior and a fixed ceiling stand in.
+   */
+  private async quote(buyerId: string, config: Config, invited: readonly EligibleEngine[]): Promise<QuoteAnswer & { fromOptimizer: boolean }> {
+    const cmd = quoteCommand(buyerId, config, invited.map((e) => e.id), new Date());
+    if (invited.length === 0) return { ...fallbackQuote(cmd, this.config.priorSuccess, this.config.costGoalCeilingPercent), fromOptimizer: false };
+    try {
+      return { ...(await requestCommand<QuoteAnswer>(this.rt.bus, OPTIMIZER_COMMANDS.quote, cmd, { timeoutMs: this.config.quoteTimeoutMs })), fromOptimizer: true };
+    } catch (err) {
+      this.rt.logger.warn({ err: String(err) }, 'no quote from the delivery optimizer: pricing with the prior and a fixed ceiling');
+      return { ...fallbackQuote(cmd, this.config.priorSuccess, this.config.costGoalCeilingPercent), fromOptimizer: false };
+    }
   }
 
   /** A turn after a session's first goes only to the engine the session is bound to. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { deciderSpec } from '@outcomes/testing';
-import { available, BudgetRefused, decideBudget, evolveBudget, initialBudgetState, periodKey, type BudgetCommand, type BudgetEvent } from './budget.decide';
+import { available, BudgetRefused, decideBudget, evolveBudget, initialBudgetState, periodBounds, periodKey, type BudgetCommand, type BudgetEvent } from './budget.decide';
 
 const spec = deciderSpec({ decide: decideBudget, evolve: evolveBudget, initialState: initialBudgetState });
 const now = new Date('2026-11-22T10:00:00Z');
@@ -65,5 +65,16 @@ describe('budget', () => {
     expect(periodKey('weekly', new Date('2027-01-01T00:00:00Z'))).toBe('2026-W53');
     expect(periodKey('monthly', now)).toBe('2026-11');
     expect(periodKey('total', now)).toBe('total');
+  });
+});
+
+describe('periodBounds', () => {
+  it('gives the day, the ISO week (Monday to Monday), the month, and no end for a total budget', () => {
+    const now = new Date('2026-11-29T15:00:00Z'); // a Sunday
+    expect(periodBounds('daily', now)).toEqual({ start: Date.parse('2026-11-29T00:00:00Z'), end: Date.parse('2026-11-30T00:00:00Z') });
+    expect(periodBounds('weekly', now)).toEqual({ start: Date.parse('2026-11-23T00:00:00Z'), end: Date.parse('2026-11-30T00:00:00Z') });
+    expect(periodBounds('monthly', now)).toEqual({ start: Date.parse('2026-11-01T00:00:00Z'), end: Date.parse('2026-12-01T00:00:00Z') });
+    expect(periodBounds('monthly', new Date('2026-12-31T23:59:59Z')).end).toBe(Date.parse('2027-01-01T00:00:00Z'));
+    expect(periodBounds('total', now)).toEqual({ start: 0, end: null });
   });
 });

@@ -142,3 +142,26 @@ export function periodKey(period: BudgetPeriod, now: Date): string {
     }
   }
 }
+
+/** When the period a moment falls in starts and ends (epoch ms, UTC; ISO weeks start on Monday); a total budget has no end. */
+export function periodBounds(period: BudgetPeriod, now: Date): { start: number; end: number | null } {
+  const y = now.getUTCFullYear();
+  const m = now.getUTCMonth();
+  const d = now.getUTCDate();
+  switch (period) {
+    case 'daily':
+      return { start: Date.UTC(y, m, d), end: Date.UTC(y, m, d + 1) };
+    case 'weekly': {
+      const monday = d - ((now.getUTCDay() + 6) % 7);
+      return { start: Date.UTC(y, m, monday), end: Date.UTC(y, m, monday + 7) };
+    }
+    case 'monthly':
+      return { start: Date.UTC(y, m, 1), end: Date.UTC(y, m + 1, 1) };
+    case 'total':
+      return { start: 0, end: null };
+    default: {
+      const unhandled: never = period;
+      throw new Error(`unhandled period ${String(unhandled)}`);
+    }
+  }
+}

@@ -35,6 +35,18 @@ export type OutcomeEvent =
         readonly invited: number;
         readonly bids: ReadonlyArray<{ readonly engineId: string; readonly priceMicros: number }>;
         readonly losses: ReadonlyArray<{ readonly engineId: string; readonly reason: string; readonly priceToBeatMicros: number | null }>;
+        /**
+         * What the auction priced with (absent in old events, and when the optimizer did not answer):
+         * the strategy's ceiling and goal, P(success) per engine, the engines explored. The delivery
+         * optimizer replays its controllers from it.
+         */
+        readonly pricing?: {
+          readonly strategy: string;
+          readonly ceilingMicros: number | null;
+          readonly goal: number | null;
+          readonly probabilities: Readonly<Record<string, number>>;
+          readonly explored: readonly string[];
+        };
         readonly at: string;
       };
     }
