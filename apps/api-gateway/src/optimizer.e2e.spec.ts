@@ -1,5 +1,5 @@
-import { connectBus, decodeJson, type Bus } from '@outcomes/bus';
-import { engineFeedbackSubject, type EngineFeedback } from '@outcomes/contracts';
+import { connectBus, type Bus } from '@outcomes/bus';
+import type { PerformanceFeedback } from '@outcomes/contracts';
 import { runEngine, type RunningEngine } from '@outcomes/engine-kit';
 import { eventually, testNatsUrl } from '@outcomes/testing';
 import type { Pool } from 'pg';
@@ -18,6 +18,9 @@ let bus: Bus;
 let cfg: string;
 const engines: RunningEngine[] = [];
 const ids: Record<string, string> = {};
+const feedbackTo: Record<string, PerformanceFeedback[]> = { cheap: [], good: [] };
+/** Launched configurations that require one engine, by its name. */
+const onlyConfigs = new Map<string, string>();
 let n = 0;
 
 const register = async (name: string): Promise<string> =>
@@ -51,6 +54,8 @@ const learned = (engineId: string, outcomes: number) =>
     return row && row.outcomes >= outcomes ? res.body.data : undefined;
   }, 20_000, `the optimizer to learn from ${outcomes} outcomes of ${engineId}`);
 
+const only = (engine: string): string => onlyConfigs.get(engine)!;
+
 beforeAll(async () => {
   p = await startPlatform({ relay: true, env: { OPTIMIZER_LEARNING_PHASE: '3', OPTIMIZER_FEEDBACK_SECONDS: '2' } });
   api = p.api;
@@ -69,6 +74,7 @@ beforeAll(async () => {
           void run.complete({ by: name });
           return true;
         },
+        feedback: (f) => void feedbackTo[name]!.push(f),
       }),
     );
   }
@@ -76,6 +82,11 @@ beforeAll(async () => {
   key = buyer.body.api_key.secret;
   cfg = (await api<{ id: string }>('POST', '/v1/configs', { key, body: { name: 'Support', outcome_type: 'cs.resolve', bid_strategy: { type: 'bid_cap', bid_cap: '2.00' }, budget: { amount: '100.00', period: 'monthly' } } })).body.id;
   expect((await api('POST', `/v1/configs/${cfg}/launch`, { key })).status).toBe(200);
+  for (const engine of ['cheap', 'good']) {
+    const id = (await api<{ id: string }>('POST', '/v1/configs', { key, body: { name: `Only ${engine}`, outcome_type: 'cs.resolve', bid_strategy: { type: 'bid_cap', bid_cap: '2.00' }, budget: { amount: '100.00', period: 'monthly' }, execution_preferences: { required_engine: engine } } })).body.id;
+    expect((await api('POST', `/v1/configs/${id}/launch`, { key })).status).toBe(200);
+    onlyConfigs.set(engine, id);
+  }
 }, 120_000);
 
 afterAll(async () => {
@@ -88,13 +99,8 @@ describe('the delivery optimizer in the marketplace', () => {
   it('learns from conversions which engine succeeds, and the auction then buys from it though it asks more', async () => {
     // Learning: each engine does five outcomes (through configurations that require it, so the
     // test does not hang on which engine the exploration draws pick).
-    const only = async (engine: string) => {
-      const id = (await api<{ id: string }>('POST', '/v1/configs', { key, body: { name: `Only ${engine}`, outcome_type: 'cs.resolve', bid_strategy: { type: 'bid_cap', bid_cap: '2.00' }, budget: { amount: '100.00', period: 'monthly' }, execution_preferences: { required_engine: engine } } })).body.id;
-      expect((await api('POST', `/v1/configs/${id}/launch`, { key })).status).toBe(200);
-      return id;
-    };
     for (const engine of ['cheap', 'good']) {
-      const only1 = await only(engine);
+      const only1 = only(engine);
       for (let i = 0; i < 5; i++) expect((await buy(only1)).engine).toBe(ids[engine]);
     }
     await learned(ids['cheap']!, 5);
@@ -166,14 +172,16 @@ describe('the delivery optimizer in the marketplace', () => {
 
   it('tells each engine its delivery and performance indices over NATS', async () => {
     // The rounds run every 2 s here (hourly by default); each covers the outcomes since the last.
-    const received: EngineFeedback[] = [];
-    const sub = bus.nc.subscribe(bus.subject(engineFeedbackSubject(ids['good']!)), { callback: (_e, m) => void received.push(decodeJson<EngineFeedback>(m.data)) });
-    try {
-      await buy(cfg);
-      const feedback = await eventually(async () => received.find((f) => f.outcomes > 0), 30_000, 'feedback to the good engine');
-      expect(feedback).toMatchObject({ engine_id: ids['good'], outcome_type: 'cs.resolve', delivery_index: 100, performance_index: 100 });
-    } finally {
-      sub.unsubscribe();
-    }
+    feedbackTo['good'] = [];
+    feedbackTo['cheap'] = [];
+    await buy(cfg);
+    const feedback = await eventually(async () => feedbackTo['good']!.find((f) => f.outcomes > 0), 30_000, 'feedback to the good engine (through the engine kit)');
+    expect(feedback).toMatchObject({ engine_id: ids['good'], outcome_type: 'cs.resolve', failed: 0, escalated: 0, timed_out: 0, delivery_index: 100, performance_index: 100 });
+    expect(feedback.completed).toBeGreaterThanOrEqual(1);
+    expect(feedback.success_probability).toBeGreaterThan(0.7);
+    // The cheap engine hears that it is dearer per success than the best.
+    await buy(only('cheap'));
+    const cheap = await eventually(async () => feedbackTo['cheap']!.find((f) => f.outcomes > 0), 30_000, 'feedback to the cheap engine');
+    expect(cheap.performance_index!).toBeLessThan(100);
   });
 });

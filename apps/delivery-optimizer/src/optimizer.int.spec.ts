@@ -1,6 +1,6 @@
 import type { INestMicroservice } from '@nestjs/common';
 import { decodeJson, provision, requestCommand, startRelay, type Relay } from '@outcomes/bus';
-import { OPTIMIZER_COMMANDS, engineFeedbackSubject, type EngineFeedback, type QuoteAnswer } from '@outcomes/contracts';
+import { OPTIMIZER_COMMANDS, engineFeedbackSubject, type PerformanceFeedback, type QuoteAnswer } from '@outcomes/contracts';
 import type { OutcomeEvent } from '@outcomes/domain-auction';
 import { createTestRuntime, eventually, type TestRuntime } from '@outcomes/testing';
 import { loadOptimizerConfig } from './config';
@@ -85,15 +85,22 @@ describe('the delivery optimizer', () => {
   });
 
   it('sends each engine its delivery and performance indices over NATS', async () => {
-    const received: EngineFeedback[] = [];
-    const sub = t.rt.bus.nc.subscribe(t.rt.bus.subject(engineFeedbackSubject('eng_poor')), { callback: (_e, m) => void received.push(decodeJson<EngineFeedback>(m.data)) });
+    const received: PerformanceFeedback[] = [];
+    const sub = t.rt.bus.nc.subscribe(t.rt.bus.subject(engineFeedbackSubject('eng_poor')), { callback: (_e, m) => void received.push(decodeJson<PerformanceFeedback>(m.data)) });
     await t.rt.bus.nc.flush();
     const sent = await app.get(OptimizerService).sendFeedback(new Date(Date.now() + 1000));
     await eventually(async () => (received.length > 0 ? true : undefined), 5000, 'the feedback');
     sub.unsubscribe();
     expect(received[0]).toMatchObject({ engine_id: 'eng_poor', outcome_type: 'cs.resolve', outcomes: 20, delivery_index: 100 });
     expect(received[0]!.performance_index!).toBeLessThan(100);
-    expect(sent.find((f) => f.engine_id === 'eng_good')).toMatchObject({ performance_index: 100 });
+    expect(sent.find((f) => f.engine_id === 'eng_good')).toMatchObject({ performance_index: 100, completed: 20 });
+    // The next round counts only what came since; two copies racing for a round send it once.
+    const svc = app.get(OptimizerService);
+    expect(await svc.sendFeedback(new Date(Date.now() + 2000))).toEqual([]);
+    await trade('eng_good', 'success');
+    const rounds = await Promise.all([svc.sendFeedback(new Date(Date.now() + 3000)), svc.sendFeedback(new Date(Date.now() + 3000))]);
+    expect(rounds.map((r) => r.length).sort()).toEqual([0, 1]);
+    expect(rounds.flat()[0]).toMatchObject({ engine_id: 'eng_good', outcomes: 1, completed: 1 });
   });
 
   it('starts again from its snapshot, reading only what came after it, and knows what a full replay knows', async () => {
@@ -103,7 +110,7 @@ describe('the delivery optimizer', () => {
     app = await createOptimizerApp(t.rt, config);
     const restarted = app.get(OptimizerService);
     expect(restarted.startup.fromSnapshot).toBe(true);
-    // The five outcomes' events (four each, and one conversion batch each), not the sixty before.
+    // The five outcomes' events (four each, and one conversion batch each), not the three hundred before.
     expect(restarted.startup.replayed).toBe(25);
     const after = await quote(['eng_good', 'eng_poor', 'eng_late']);
     expect(after.probabilities['eng_good']).toBeGreaterThan(before.probabilities['eng_good']!);

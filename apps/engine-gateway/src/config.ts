@@ -12,7 +12,6 @@ export const engineGatewaySettings = {
   natsAccount: optionalStr('NATS_ACCOUNT', 'public key (A…) of the NATS account engines connect to, when NATS runs with accounts'),
   natsAccountSigningSeed: optionalStr('NATS_ACCOUNT_SIGNING_SEED', 'seed (SA…) of a signing key of that account: the gateway mints each NATS engine its credentials with it'),
   engineCredentialsTtlSeconds: int('ENGINE_CREDENTIALS_TTL_SECONDS', 30 * 86_400, { min: 60 }, 'how long NATS credentials minted for an engine stay valid'),
-  feedbackIntervalMs: int('WEBHOOK_FEEDBACK_INTERVAL_MS', 3_600_000, { min: 500 }, 'how often webhook engines get performance feedback'),
 } as const;
 
 export type EngineGatewayConfig = ReturnType<typeof loadEngineGatewayConfig>;

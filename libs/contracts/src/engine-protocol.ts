@@ -7,6 +7,8 @@ export const ENGINE_SUBJECTS = {
   bidRequest: (engineId: string) => `engine.${engineId}.bid`,
   award: (engineId: string) => `engine.${engineId}.award`,
   notice: (engineId: string) => `engine.${engineId}.notice`,
+  /** The delivery optimizer's feedback (`PerformanceFeedback`), per outcome type and period. */
+  feedback: (engineId: string) => `engine.${engineId}.feedback`,
   execution: (engineId: string, outcomeId: string, kind: ExecutionKind) => `exec.${engineId}.${outcomeId}.${kind}`,
   /** An engine exchanges a credential reference of its award for the credentials (request/reply). */
   redeemCredential: (engineId: string) => `cred.${engineId}.redeem`,
@@ -126,22 +128,29 @@ export interface ConfigurationUpdate {
   readonly patch: ReadonlyArray<{ readonly op: string; readonly path: string; readonly value?: unknown; readonly from?: string }>;
 }
 
-/** What a webhook engine receives on `POST /performance-feedback`: how its outcomes of a type went in a window. */
+/**
+ * How an engine's work on a type went in a period, from the delivery optimizer: a NATS engine gets
+ * it on `engine.<id>.feedback`, a webhook engine by `POST /performance-feedback`. Seed 004's
+ * indices: 100 is on target.
+ */
 export interface PerformanceFeedback {
   readonly engine_id: string;
   readonly outcome_type: string;
   readonly start_date: string;
   readonly end_date: string;
+  /** Awards in the period, and how the outcomes that ended in it ended. */
   readonly outcomes: number;
   readonly completed: number;
   readonly escalated: number;
   readonly failed: number;
-  /** Awarded outcomes with no final report within their max latency. */
   readonly timed_out: number;
-  /** 100: every outcome finished within its max latency; lower: some did not. */
-  readonly delivery_index: number;
-  /** 100: every outcome completed; the share completed, in percent. */
-  readonly performance_index: number;
+  /** 100: every outcome that ended was delivered (not escalated, failed or timed out); null: none ended. */
+  readonly delivery_index: number | null;
+  /** 100: the best expected cost per success on the type; lower: dearer per success than the best. */
+  readonly performance_index: number | null;
+  /** The optimizer's estimate of the engine's P(success) on the type, and what one success is expected to cost with it. */
+  readonly success_probability: number;
+  readonly expected_cost_per_success: string | null;
 }
 
 /**

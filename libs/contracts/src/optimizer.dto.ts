@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
+import { ENGINE_SUBJECTS } from './engine-protocol';
 import { IsArray, IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
 
 /** The delivery optimizer's commands: the auction asks for a quote; the gateway asks for reports. */
@@ -9,8 +10,8 @@ export const OPTIMIZER_COMMANDS = {
   leaderboard: 'cmd.delivery-optimizer.leaderboard',
 } as const;
 
-/** Where the optimizer tells each engine how it is doing: `engine.<id>.feedback` (webhook engines get it by POST). */
-export const engineFeedbackSubject = (engineId: string) => `engine.${engineId}.feedback`;
+/** Where the optimizer tells each engine how it is doing (`PerformanceFeedback`): `engine.<id>.feedback`; the engine-gateway posts it on to webhook engines. */
+export const engineFeedbackSubject = (engineId: string) => ENGINE_SUBJECTS.feedback(engineId);
 
 export class QuoteStrategy {
   @IsIn(['bid_cap', 'cost_per_result', 'roas_goal', 'highest_volume']) type!: 'bid_cap' | 'cost_per_result' | 'roas_goal' | 'highest_volume';
@@ -81,18 +82,5 @@ export class PerformanceReportCommand extends PerformanceQueryDto {
 
 export class LeaderboardCommand {
   @IsOptional() @IsString() @Length(1, 200) outcome_type?: string;
-}
-
-/** What an engine hears about its work on a type over a period (seed 004's indices: 100 is on target). */
-export interface EngineFeedback {
-  readonly engine_id: string;
-  readonly outcome_type: string;
-  readonly start_date: string;
-  readonly end_date: string;
-  readonly outcomes: number;
-  readonly delivery_index: number | null;
-  readonly performance_index: number | null;
-  readonly success_probability: number;
-  readonly expected_cost_per_success: string | null;
 }
 

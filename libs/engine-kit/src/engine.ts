@@ -1,5 +1,5 @@
 import { decodeJson, encodeJson, type Bus } from '@outcomes/bus';
-import { ENGINE_SUBJECTS, formatUsd, type Award, type CredentialRef, type RedeemCredentialResponse, type AwardResponse, type BidRequest, type BidResponse, type ExecutionKind, type ExecutionPayloads, type LossNotice } from '@outcomes/contracts';
+import { ENGINE_SUBJECTS, formatUsd, type Award, type CredentialRef, type RedeemCredentialResponse, type AwardResponse, type BidRequest, type BidResponse, type ExecutionKind, type ExecutionPayloads, type LossNotice, type PerformanceFeedback } from '@outcomes/contracts';
 
 /** What an engine streams while it works on an awarded outcome; exactly one of the last three ends it. */
 export class Execution {
@@ -71,6 +71,8 @@ export interface EngineBehaviour {
   /** Accept (return true and work on `execution`, not awaited by the marketplace) or decline with a reason. */
   award(execution: Execution): Promise<true | { decline: string }> | true | { decline: string };
   loss?(notice: LossNotice): void;
+  /** The delivery optimizer's feedback on the engine's work per outcome type (delivery and performance indices). */
+  feedback?(feedback: PerformanceFeedback): void;
 }
 
 export interface RunningEngine {
@@ -106,6 +108,11 @@ export function runEngine(bus: Bus, engineId: string, behaviour: EngineBehaviour
     bus.nc.subscribe(bus.subject(ENGINE_SUBJECTS.notice(engineId)), {
       callback: (err, msg) => {
         if (!err) behaviour.loss?.(decodeJson<LossNotice>(msg.data));
+      },
+    }),
+    bus.nc.subscribe(bus.subject(ENGINE_SUBJECTS.feedback(engineId)), {
+      callback: (err, msg) => {
+        if (!err) behaviour.feedback?.(decodeJson<PerformanceFeedback>(msg.data));
       },
     }),
   ];

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import { decodeEnvelope, encodeJson, fromEnvelope, provision } from '@outcomes/bus';
-import { engineFeedbackSubject, formatUsd, type EngineFeedback, type QuoteAnswer, type QuoteCommand } from '@outcomes/contracts';
+import { engineFeedbackSubject, formatUsd, type PerformanceFeedback, type QuoteAnswer, type QuoteCommand } from '@outcomes/contracts';
 import { emptyCounters, indices, leaderboard, Optimizer, performanceReport, type EngineStanding, type OptimizerSnapshot, type PerformanceQuery } from '@outcomes/domain-optimizer';
 import { checkpointOf, compareCheckpoints, parseCheckpoint, serializeCheckpoint, START, type Checkpoint, type RecordedEvent } from '@outcomes/event-store';
 import { BackgroundWork, type ServiceRuntime } from '@outcomes/platform';
@@ -45,7 +45,6 @@ export class OptimizerService implements OnModuleInit, OnModuleDestroy {
   private live?: ConsumerMessages;
   private readonly work: BackgroundWork;
   private timers: NodeJS.Timeout[] = [];
-  private feedbackFrom = Date.now();
   /** How the last start went: for logs and tests. */
   startup = { fromSnapshot: false, replayed: 0 };
 
@@ -192,47 +191,61 @@ export class OptimizerService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Each engine, per outcome type it worked on since the last round: its delivery index over that
-   * period and its performance index (expected cost per success against the type's best), on
-   * `engine.<id>.feedback`.
+   * A round of engine feedback: for each engine and outcome type with work since the last round,
+   * what happened to it (awards, and how the outcomes that ended ended) and the indices, on
+   * `engine.<id>.feedback`. The round counts the events stored since the last round's checkpoint
+   * (`optimizer.feedback_rounds`); a copy claims the round by moving that checkpoint, so copies never
+   * send the same round twice. Returns what it sent (nothing if another copy claimed the round).
    */
-  async sendFeedback(now: Date): Promise<EngineFeedback[]> {
-    const from = new Date(this.feedbackFrom);
-    this.feedbackFrom = now.getTime();
-    const fromDay = from.toISOString().slice(0, 10);
-    const toDay = now.toISOString().slice(0, 10);
-    const period = new Map<string, ReturnType<typeof emptyCounters>>();
-    for (const d of this.optimizer.estimates.days(null)) {
-      if (d.day < fromDay || d.day > toDay) continue;
-      const key = `${d.engineId}|${d.type}`;
-      const c = period.get(key) ?? emptyCounters();
-      c.awards += d.counters.awards;
-      c.completed += d.counters.completed;
-      c.escalated += d.counters.escalated;
-      c.failed += d.counters.failed;
-      c.timedOut += d.counters.timedOut;
-      period.set(key, c);
+  async sendFeedback(now: Date): Promise<PerformanceFeedback[]> {
+    const { rows } = await this.rt.pool.query<{ checkpoint: string; sent_at: Date }>(`SELECT checkpoint, sent_at FROM optimizer.feedback_rounds WHERE name = 'engines'`);
+    const round = rows[0];
+    if (!round) return [];
+    type Tally = { outcomes: number; completed: number; escalated: number; failed: number; timed_out: number };
+    const tallies = new Map<string, Tally>();
+    const types = new Map<string, string>();
+    let to = parseCheckpoint(round.checkpoint);
+    for (;;) {
+      const batch = await this.rt.store.readAll(to, 2000);
+      if (batch.length === 0) break;
+      for (const e of batch) {
+        to = checkpointOf(e);
+        if (e.category !== 'outcome') continue;
+        const d = e.data as { outcomeId: string; outcomeType?: string; engineId?: string | null };
+        if (e.type === 'OutcomeRequested') types.set(d.outcomeId, d.outcomeType!);
+        const result = { OutcomeAwarded: 'outcomes', OutcomeCompleted: 'completed', OutcomeEscalated: 'escalated', OutcomeFailed: 'failed', ExecutionTimedOut: 'timed_out' }[e.type] as keyof Tally | undefined;
+        if (!result || !d.engineId) continue;
+        const type = types.get(d.outcomeId) ?? this.optimizer.estimates.outcome(d.outcomeId)?.type;
+        if (!type) continue;
+        const key = `${d.engineId}|${type}`;
+        const t = tallies.get(key) ?? { outcomes: 0, completed: 0, escalated: 0, failed: 0, timed_out: 0 };
+        t[result]++;
+        tallies.set(key, t);
+      }
     }
-    const board = this.leaderboard();
+    const claimed = await this.rt.pool.query(`UPDATE optimizer.feedback_rounds SET checkpoint = $1, sent_at = $2 WHERE name = 'engines' AND checkpoint = $3`, [serializeCheckpoint(to), now, round.checkpoint]);
+    if (claimed.rowCount !== 1) return [];
+    const board = new Map(this.leaderboard().map((s) => [`${s.engineId}|${s.outcomeType}`, s]));
     const best = new Map<string, number>();
-    for (const s of board) if (s.expectedCostPerSuccessMicros !== null) best.set(s.outcomeType, Math.min(best.get(s.outcomeType) ?? Infinity, s.expectedCostPerSuccessMicros));
-    const sent: EngineFeedback[] = [];
-    for (const s of board) {
-      const c = period.get(`${s.engineId}|${s.outcomeType}`);
-      if (!c || c.awards === 0) continue;
-      const { deliveryIndex, performanceIndex } = indices(c, s.expectedCostPerSuccessMicros, best.get(s.outcomeType) ?? null);
-      const feedback: EngineFeedback = {
-        engine_id: s.engineId,
-        outcome_type: s.outcomeType,
-        start_date: from.toISOString(),
+    for (const s of board.values()) if (s.expectedCostPerSuccessMicros !== null) best.set(s.outcomeType, Math.min(best.get(s.outcomeType) ?? Infinity, s.expectedCostPerSuccessMicros));
+    const sent: PerformanceFeedback[] = [];
+    for (const [key, t] of [...tallies].sort(([a], [b]) => a.localeCompare(b))) {
+      const [engineId, type] = key.split('|') as [string, string];
+      const s = board.get(key);
+      const counts = { ...emptyCounters(), awards: t.outcomes, completed: t.completed, escalated: t.escalated, failed: t.failed, timedOut: t.timed_out };
+      const { deliveryIndex, performanceIndex } = indices(counts, s?.expectedCostPerSuccessMicros ?? null, best.get(type) ?? null);
+      const feedback: PerformanceFeedback = {
+        engine_id: engineId,
+        outcome_type: type,
+        start_date: round.sent_at.toISOString(),
         end_date: now.toISOString(),
-        outcomes: c.awards,
+        ...t,
         delivery_index: deliveryIndex,
         performance_index: performanceIndex,
-        success_probability: Math.round(s.successProbability * 1000) / 1000,
-        expected_cost_per_success: s.expectedCostPerSuccessMicros === null ? null : formatUsd(s.expectedCostPerSuccessMicros),
+        success_probability: Math.round((s?.successProbability ?? this.optimizer.settings.priorMean) * 1000) / 1000,
+        expected_cost_per_success: s?.expectedCostPerSuccessMicros == null ? null : formatUsd(s.expectedCostPerSuccessMicros),
       };
-      this.rt.bus.nc.publish(this.rt.bus.subject(engineFeedbackSubject(s.engineId)), encodeJson(feedback));
+      this.rt.bus.nc.publish(this.rt.bus.subject(engineFeedbackSubject(engineId)), encodeJson(feedback));
       sent.push(feedback);
     }
     return sent;

@@ -8,6 +8,7 @@ import {
   engineFacingConfig,
   FINAL_EXECUTION_KINDS,
   isUsd,
+  engineFeedbackSubject,
   type Award,
   type AwardResponse,
   type BidRequest,
@@ -66,7 +67,6 @@ export class WebhookBridge implements OnModuleInit, OnModuleDestroy {
    * change drops the entry at once (the registry's change notice).
    */
   private readonly targets = new ExpiringCache<string, Target | undefined>(5_000);
-  private feedbackTimer?: NodeJS.Timeout;
   private readonly work: BackgroundWork;
 
   constructor(
@@ -105,13 +105,20 @@ export class WebhookBridge implements OnModuleInit, OnModuleDestroy {
         msg.respond(encodeJson(await this.award(id, decodeJson<Award>(msg.data))));
       }),
       serve('notice', (id, msg) => this.notice(id, decodeJson<LossNotice>(msg.data))),
+      // Every engine's feedback passes here; webhook engines' is posted on (one copy each, by the queue group).
+      this.rt.bus.nc.subscribe(this.rt.bus.subject(engineFeedbackSubject('*')), {
+        queue: 'engine-gateway',
+        callback: (err, msg) => {
+          if (err) return;
+          const feedback = decodeJson<PerformanceFeedback>(msg.data);
+          this.work.run(this.feedback(feedback.engine_id, feedback));
+        },
+      }),
     ];
-    this.feedbackTimer = setInterval(() => this.work.run(this.sendFeedback(new Date())), this.config.feedbackIntervalMs);
   }
 
   async onModuleDestroy(): Promise<void> {
     for (const s of this.subs) s.unsubscribe();
-    clearInterval(this.feedbackTimer);
     await this.work.settled();
   }
 
@@ -234,60 +241,13 @@ export class WebhookBridge implements OnModuleInit, OnModuleDestroy {
     return sent;
   }
 
-  /**
-   * Feedback since each engine's last, per outcome type. Each award counts once, in the window
-   * where it ended or where its max latency passed, whichever came first (then it timed out). A
-   * copy claims an engine's window by moving its cursor, so two copies never send the same one.
-   */
-  async sendFeedback(now: Date): Promise<number> {
-    // An engine's first window starts just before its first award.
-    await this.rt.pool.query(
-      `INSERT INTO engines.webhook_feedback (engine_id, sent_until)
-         SELECT engine_id, min(awarded_at) - interval '1 millisecond' FROM engines.webhook_awards GROUP BY engine_id
-       ON CONFLICT (engine_id) DO NOTHING`,
+  /** The delivery optimizer's feedback to a webhook engine, posted on (NATS engines read it themselves). */
+  private async feedback(engineId: string, feedback: PerformanceFeedback): Promise<void> {
+    const target = await this.target(engineId);
+    if (!target) return;
+    await postSigned({ ...this.call(target, WEBHOOK_PATHS.feedback, `feedback:${engineId}:${feedback.outcome_type}:${feedback.end_date}`, feedback), ...this.retrying() }).catch((err: unknown) =>
+      this.rt.logger.warn({ engineId, err: String(err) }, 'performance feedback did not reach a webhook engine'),
     );
-    // As text, so the claim below compares the stored microseconds exactly.
-    const { rows: due } = await this.rt.pool.query<{ engine_id: string; sent_until: string }>(`SELECT engine_id, sent_until::text FROM engines.webhook_feedback WHERE sent_until < $1`, [now]);
-    let sent = 0;
-    for (const { engine_id: engineId, sent_until: from } of due) {
-      const claimed = await this.rt.pool.query(`UPDATE engines.webhook_feedback SET sent_until = $3 WHERE engine_id = $1 AND sent_until = $2::timestamptz`, [engineId, from, now]);
-      if (claimed.rowCount !== 1) continue;
-      const { rows } = await this.rt.pool.query<{ outcome_type: string; outcomes: string; completed: string; escalated: string; failed: string; timed_out: string }>(
-        `WITH settled AS (
-           SELECT outcome_type,
-                  CASE WHEN ended_at IS NOT NULL AND ended_at <= awarded_at + make_interval(secs => max_latency_seconds) THEN ended_kind ELSE 'timed_out' END AS result,
-                  LEAST(COALESCE(ended_at, 'infinity'), awarded_at + make_interval(secs => max_latency_seconds)) AS settled_at
-             FROM engines.webhook_awards WHERE engine_id = $1)
-         SELECT outcome_type, count(*) AS outcomes,
-                count(*) FILTER (WHERE result = 'completed') AS completed, count(*) FILTER (WHERE result = 'escalated') AS escalated,
-                count(*) FILTER (WHERE result = 'failed') AS failed, count(*) FILTER (WHERE result = 'timed_out') AS timed_out
-           FROM settled WHERE settled_at > $2 AND settled_at <= $3 GROUP BY outcome_type ORDER BY outcome_type`,
-        [engineId, from, now],
-      );
-      const target = rows.length === 0 ? undefined : await this.target(engineId);
-      if (!target) continue;
-      for (const r of rows) {
-        const n = Number(r.outcomes);
-        const feedback: PerformanceFeedback = {
-          engine_id: engineId,
-          outcome_type: r.outcome_type,
-          start_date: new Date(from).toISOString(),
-          end_date: now.toISOString(),
-          outcomes: n,
-          completed: Number(r.completed),
-          escalated: Number(r.escalated),
-          failed: Number(r.failed),
-          timed_out: Number(r.timed_out),
-          delivery_index: Math.round((100 * (n - Number(r.timed_out))) / n),
-          performance_index: Math.round((100 * Number(r.completed)) / n),
-        };
-        await postSigned({ ...this.call(target, WEBHOOK_PATHS.feedback, `feedback:${engineId}:${r.outcome_type}:${now.toISOString()}`, feedback), ...this.retrying() }).then(
-          () => sent++,
-          (err: unknown) => this.rt.logger.warn({ engineId, err: String(err) }, 'performance feedback did not reach a webhook engine'),
-        );
-      }
-    }
-    return sent;
   }
 
   private target(engineId: string): Promise<Target | undefined> {
