@@ -20,7 +20,7 @@ const ENGINES = 10;
 
 
 async function main(): Promise<void> {
-  const { db, namespace, operatorKey, call, stop } = await startBenchPlatform(['catalog', 'engine-gateway', 'auction']);
+  const { db, namespace, operatorKey, call, stop } = await startBenchPlatform(['catalog', 'engine-gateway', 'delivery-optimizer', 'auction']);
 
   const bus = await connectBus({ servers: testNatsUrl(), name: 'bench-engines', namespace });
   const awardedAt = new Map<string, number>();

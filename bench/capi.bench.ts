@@ -22,7 +22,7 @@ const DUPLICATE_SHARE = 0.1;
 
 
 async function main(): Promise<void> {
-  const { db, operatorKey, call, stop } = await startBenchPlatform(['catalog', 'engine-gateway', 'auction', 'capi-ingest']);
+  const { db, operatorKey, call, stop } = await startBenchPlatform(['catalog', 'engine-gateway', 'delivery-optimizer', 'auction', 'capi-ingest']);
 
   const buyer = await call<{ api_key: { secret: string } }>('POST', '/v1/buyers', operatorKey, { name: 'bench' });
   const key = buyer.body.api_key.secret;

@@ -72,3 +72,10 @@ describe('auction', () => {
     );
   });
 });
+
+describe('auction arithmetic', () => {
+  it('pays whole micro-dollars without floating-point noise: equal probabilities clear at the runner-up’s price', () => {
+    const r = runAuction({ bids: [bid('a', 300_000), bid('b', 450_000)], late: [], ceilingMicros: null, successProbability: () => 7 / 10.000000000000002, preferredEngine: null });
+    expect(r).toMatchObject({ clearingPriceMicros: 450_000, losses: [{ engineId: 'b', priceToBeatMicros: 299_999 }] });
+  });
+});

@@ -48,6 +48,9 @@ export interface AuctionInput {
 
 const score = (bid: Bid, p: number): number => bid.priceMicros / Math.max(p, 1e-6);
 
+/** Whole micro-dollars, rounded down, without floating-point noise (450000 / 0.7 * 0.7 is 449999.99999999994). */
+const micros = (x: number): number => Math.floor(x + 1e-6);
+
 /** Orders bids best first: lowest expected cost per success, then the preferred engine, then the earliest. */
 export function rank(bids: readonly Bid[], successProbability: (engineId: string) => number, preferredEngine: string | null): Bid[] {
   return [...bids].sort((a, b) => {
@@ -78,11 +81,11 @@ export function runAuction(input: AuctionInput): AuctionResult {
   // The runner-up is the best other bid, even one above the ceiling: it still says what winning took.
   const runnerUp = ranked.find((b) => b !== winner);
   // Alone, there is no second score and the winner is paid its ask.
-  const needed = runnerUp ? Math.floor(score(runnerUp, p(runnerUp.engineId)) * pw) : winner.priceMicros;
+  const needed = runnerUp ? micros(score(runnerUp, p(runnerUp.engineId)) * pw) : winner.priceMicros;
   const ceiling = capOf(winner.engineId);
   const clearing = Math.max(winner.priceMicros, ceiling === null ? needed : Math.min(needed, ceiling));
   const winnerScore = score(winner, pw);
-  const beat = (b: Bid): number => Math.max(0, Math.floor(winnerScore * p(b.engineId)) - 1);
+  const beat = (b: Bid): number => Math.max(0, micros(winnerScore * p(b.engineId)) - 1);
   const losses: Loss[] = ranked
     .filter((b) => b !== winner)
     .map((b) =>
