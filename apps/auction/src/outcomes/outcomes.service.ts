@@ -314,16 +314,14 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     const engines = await this.eligible.get(`${config.outcome_type}|${capabilities.join(',')}`, () =>
       this.request<EligibleEngine[]>(ENGINE_COMMANDS.eligible, { outcome_type: config.outcome_type, capabilities }),
     );
-    const busy = await this.runningCounts(engines.map((e) => e.id));
-    const bound = sessionId === undefined ? null : await this.boundEngine(sessionId);
-    const invited = engines.filter(
-      (e) =>
-        (bound === null || e.id === bound) &&
-        !excluded.includes(e.id) &&
-        (busy.get(e.id) ?? 0) < e.max_concurrent_outcomes &&
-        engineAllowed({ allowedEngines: prefs.allowed_engines, blockedEngines: prefs.blocked_engines, requiredEngine: prefs.required_engine }, e.name),
+    const candidates = engines.filter(
+      (e) => !excluded.includes(e.id) && engineAllowed({ allowedEngines: prefs.allowed_engines, blockedEngines: prefs.blocked_engines, requiredEngine: prefs.required_engine }, e.name),
     );
-    const quote = await this.quote(lot.buyerId, config, invited);
+    // The optimizer's quote, asked while the capacity and the session's engine are looked up.
+    const quoting = this.quote(lot.buyerId, config, candidates);
+    const [busy, bound] = await Promise.all([this.runningCounts(candidates.map((e) => e.id)), sessionId === undefined ? null : this.boundEngine(sessionId)]);
+    const invited = candidates.filter((e) => (bound === null || e.id === bound) && (busy.get(e.id) ?? 0) < e.max_concurrent_outcomes);
+    const quote = await quoting;
     const pricing = quote.fromOptimizer
       ? { strategy: quote.strategy, ceilingMicros: quote.ceiling_micros, goal: quote.goal, probabilities: quote.probabilities, explored: quote.explored }
       : undefined;
