@@ -137,17 +137,24 @@ async function main(): Promise<void> {
     // Outcomes placed more than 4 s ago have had time to end.
     const due: Array<{ id: string; at: number }> = [];
     while (placed[0] && Date.now() - placed[0].at > 4000) due.push(placed.shift()!);
-    const seen = await Promise.all(due.map((p) => call<{ id: string; status: string; price: string | null; outcome_type: string }>('GET', `/v1/outcomes/${p.id}`, demo.key).then((r) => r.body, () => undefined)));
+    const seen = await Promise.all(
+      due.map((p) => call<{ id: string; status: string; price: string | null; outcome_type: string; engine: { name: string } | null }>('GET', `/v1/outcomes/${p.id}`, demo.key).then((r) => r.body, () => undefined)),
+    );
     const ended = seen.filter((o) => o && o.status !== 'auctioning' && o.status !== 'running');
     const prices = ended.filter((o) => o!.status === 'completed' && o!.price).map((o) => Number(o!.price)).sort((a, b) => a - b);
     const escalated = ended.filter((o) => o!.status === 'escalated').length;
     const perSecond = ((sent - lastSent) / 5).toFixed(1);
     lastSent = sent;
     const median = prices.length ? `$${prices[Math.floor(prices.length / 2)]!.toFixed(2)}` : 'n/a';
-    // The buyer's side of the loop: completed support tickets are confirmed (most) or reopened, through the Conversions API.
-    const tickets = ended.filter((o) => o!.status === 'completed' && o!.outcome_type === 'cs.resolve');
+    // The buyer's side of the loop: each completed outcome is confirmed or reopened through the Conversions API, as
+    // often as its engine truly succeeds (the fleet's success rates); the delivery optimizer learns from it.
+    const tickets = ended.filter((o) => o!.status === 'completed');
     if (tickets.length > 0) {
-      const events = tickets.map((o) => ({ event_id: `demo-${o!.id}`, event_type: Math.random() < 0.85 ? 'outcome.success' : 'outcome.failure', event_time: new Date().toISOString(), outcome_id: o!.id, source: 'webhook' }));
+      const truly = (o: (typeof tickets)[number]) => {
+        const spec = FLEET.find((f) => f.name === o!.engine?.name);
+        return Math.random() < ((spec?.success as Record<string, number> | undefined)?.[o!.outcome_type] ?? 0.5);
+      };
+      const events = tickets.map((o) => ({ event_id: `demo-${o!.id}`, event_type: truly(o) ? 'outcome.success' : 'outcome.failure', event_time: new Date().toISOString(), outcome_id: o!.id, source: 'webhook' }));
       await call('POST', '/v1/events/batch', demo.key, { events }).catch(() => undefined);
     }
     const spend = await call<{ data?: Array<{ net: string }> }>('GET', '/v1/spend?period=total', demo.key).then(
@@ -156,6 +163,16 @@ async function main(): Promise<void> {
     );
     log(`${perSecond} outcomes/s; last 5 s: ${prices.length} completed (median clearing price ${median}), ${escalated} escalated, ${tickets.length} conversions reported; spent so far $${formatSignedUsd(spend)}`);
   }, 5000);
+
+  // What the delivery optimizer has learned: the best engine per outcome type, every 30 s.
+  const names = new Map(fleet.map((f) => [f.id, f.spec.name]));
+  setInterval(async () => {
+    const board = await call<{ data?: Array<{ rank: number; outcome_type: string; engine_id: string; success_probability: number; expected_cost_per_success: string | null }> }>('GET', '/v1/admin/engines/leaderboard', operatorKey).catch(() => undefined);
+    const leaders = (board?.body.data ?? []).filter((r) => r.rank === 1);
+    if (leaders.length > 0) {
+      log(`optimizer: ${leaders.map((r) => `${r.outcome_type} best ${names.get(r.engine_id) ?? r.engine_id} (P(success) ${r.success_probability.toFixed(2)}, $${r.expected_cost_per_success === null ? '?' : Number(r.expected_cost_per_success).toFixed(2)} per success)`).join('; ')}`);
+    }
+  }, 30_000);
 }
 
 main().catch((err: unknown) => {
