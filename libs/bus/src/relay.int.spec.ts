@@ -67,6 +67,8 @@ describe('relay', () => {
     const relay = startRelay({ store: t.store, connectionString: t.db.url, bus, pollIntervalMs: 5_000 });
     try {
       const before = await streamMessageCount(bus, stream);
+      // Active means it holds the lock and LISTENs: an append before that would wait for the poll (seen in CI under load).
+      await eventually(async () => (relay.isActive ? true : undefined));
       await eventually(async () => ((await subscriptionLag(t.store, 'relay')).behind === 0 ? true : undefined));
       await t.store.append('order-live', [{ type: 'Placed', data: {} }]);
       // woken by the store's LISTEN/NOTIFY, well before the 5 s poll
