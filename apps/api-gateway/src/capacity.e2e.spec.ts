@@ -32,6 +32,8 @@ it('sheds load at capacity with a retryable 503, and takes requests again once a
   const cfg = await api<{ id: string }>('POST', '/v1/configs', { key, body: { name: 'S', outcome_type: 'cs.resolve', bid_strategy: { type: 'highest_volume' }, budget: { amount: '5.00', period: 'daily' } } });
   await api('POST', `/v1/configs/${cfg.body.id}/launch`, { key });
   const place = () => api<{ id?: string; error?: { code: string } }>('POST', '/v1/outcomes', { key, body: { config_id: cfg.body.id, input: 'x' } });
+  // The auction answers (a 503 now would be "not started yet", not the shedding under test).
+  await eventually(async () => ((await api('GET', '/v1/outcomes/out_00000000000000000000000000', { key })).status === 404 ? true : undefined), 30_000, 'the auction to answer');
 
   const first = await place();
   expect(first.status).toBe(201);
