@@ -39,6 +39,12 @@ async function trade(engine: string, verdict: 'success' | 'failure', price = 1_0
   return outcomeId;
 }
 
+/**
+ * Readers of the store stop below the oldest transaction still open in the PostgreSQL cluster
+ * (another test's, in CI): wait until nothing of ours is held back, so what a step reads is known.
+ */
+const readable = () => eventually(async () => ((await t.rt.store.heldBack()).events === 0 ? true : undefined), 30_000, 'open transactions to end');
+
 const quote = (engines: string[], extra: Record<string, unknown> = {}) =>
   requestCommand<QuoteAnswer>(t.rt.bus, OPTIMIZER_COMMANDS.quote, { buyer_id: BUYER, config_id: 'cfg_opt', outcome_type: 'cs.resolve', engines, ...extra });
 
@@ -57,6 +63,7 @@ describe('the delivery optimizer', () => {
   it('learns at start what the event store holds, and ranks by it', async () => {
     for (let i = 0; i < 20; i++) await trade('eng_good', i % 10 === 0 ? 'failure' : 'success');
     for (let i = 0; i < 20; i++) await trade('eng_poor', i % 10 < 3 ? 'success' : 'failure');
+    await readable();
     app = await createOptimizerApp(t.rt, config);
     const q = await quote(['eng_good', 'eng_poor', 'eng_new']);
     expect(q.probabilities['eng_good']).toBeGreaterThan(0.75);
@@ -98,6 +105,7 @@ describe('the delivery optimizer', () => {
     const svc = app.get(OptimizerService);
     expect(await svc.sendFeedback(new Date(Date.now() + 2000))).toEqual([]);
     await trade('eng_good', 'success');
+    await readable();
     const rounds = await Promise.all([svc.sendFeedback(new Date(Date.now() + 3000)), svc.sendFeedback(new Date(Date.now() + 3000))]);
     expect(rounds.map((r) => r.length).sort()).toEqual([0, 1]);
     expect(rounds.flat()[0]).toMatchObject({ engine_id: 'eng_good', outcomes: 1, completed: 1 });
@@ -107,6 +115,7 @@ describe('the delivery optimizer', () => {
     const before = await quote(['eng_good', 'eng_poor', 'eng_late']);
     await app.close();
     for (let i = 0; i < 5; i++) await trade('eng_good', 'success');
+    await readable();
     app = await createOptimizerApp(t.rt, config);
     const restarted = app.get(OptimizerService);
     expect(restarted.startup.fromSnapshot).toBe(true);
