@@ -157,12 +157,13 @@ async function main(): Promise<void> {
       const events = tickets.map((o) => ({ event_id: `demo-${o!.id}`, event_type: truly(o) ? 'outcome.success' : 'outcome.failure', event_time: new Date().toISOString(), outcome_id: o!.id, source: 'webhook' }));
       await call('POST', '/v1/events/batch', demo.key, { events }).catch(() => undefined);
     }
-    // null when the ledger did not answer in time (the machine is busy): said so, not shown as $0.
+    // A refused read (the demo key's rate limit, a busy ledger) is said so, not shown as $0.
     const spend = await call<{ data?: Array<{ net: string }> }>('GET', '/v1/spend?period=total', demo.key).then(
-      (r) => (r.status === 200 ? (r.body.data ?? []).reduce((a, x) => a + (x.net.startsWith('-') ? -parseUsd(x.net.slice(1)) : parseUsd(x.net)), 0) : null),
-      () => null,
+      (r): { micros: number } | { status: number | string } =>
+        r.status === 200 ? { micros: (r.body.data ?? []).reduce((a, x) => a + (x.net.startsWith('-') ? -parseUsd(x.net.slice(1)) : parseUsd(x.net)), 0) } : { status: r.status },
+      (err: unknown) => ({ status: String(err) }),
     );
-    log(`${perSecond} outcomes/s; last 5 s: ${prices.length} completed (median clearing price ${median}), ${escalated} escalated, ${tickets.length} conversions reported; spent so far ${spend === null ? '(ledger busy)' : `$${formatSignedUsd(spend)}`}`);
+    log(`${perSecond} outcomes/s; last 5 s: ${prices.length} completed (median clearing price ${median}), ${escalated} escalated, ${tickets.length} conversions reported; spent so far ${'micros' in spend ? `$${formatSignedUsd(spend.micros)}` : `(not read: ${spend.status})`}`);
   }, 5000);
 
   // What the delivery optimizer has learned: the best engine per outcome type, every 30 s.

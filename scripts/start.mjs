@@ -12,6 +12,9 @@ const node = process.execPath;
 const env = { ...process.env };
 env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/outcomes';
 env.NATS_URL ??= 'nats://127.0.0.1:4222';
+// The demo's buyer places 10 outcomes a second and reads them back: more than the default per-key limit (20/s).
+env.RATE_LIMIT_PER_SECOND ??= '100';
+env.RATE_LIMIT_BURST ??= '200';
 
 // A local run needs an operator key and a key that seals connector credentials. When they are not
 // set, make them once and keep them in .outcomes/local-keys.json (git-ignored), so credentials
