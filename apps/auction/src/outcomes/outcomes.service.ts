@@ -384,9 +384,9 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
    * The delivery optimizer's quote for this auction: P(success) per engine, the ceiling, whether to
    * escalate at once. When it does not answer in time, the prior and a fixed ceiling stand in.
    */
-  private async quote(buyerId: string, config: Config, invited: readonly EligibleEngine[]): Promise<QuoteAnswer & { fromOptimizer: boolean }> {
-    const cmd = quoteCommand(buyerId, config, invited.map((e) => e.id), new Date());
-    if (invited.length === 0) return { ...fallbackQuote(cmd, this.config.priorSuccess, this.config.costGoalCeilingPercent), fromOptimizer: false };
+  private async quote(buyerId: string, config: Config, engines: readonly EligibleEngine[]): Promise<QuoteAnswer & { fromOptimizer: boolean }> {
+    const cmd = quoteCommand(buyerId, config, engines.map((e) => e.id), new Date());
+    if (engines.length === 0) return { ...fallbackQuote(cmd, this.config.priorSuccess, this.config.costGoalCeilingPercent), fromOptimizer: false };
     try {
       return { ...(await requestCommand<QuoteAnswer>(this.rt.bus, OPTIMIZER_COMMANDS.quote, cmd, { timeoutMs: this.config.quoteTimeoutMs })), fromOptimizer: true };
     } catch (err) {

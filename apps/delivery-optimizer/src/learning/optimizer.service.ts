@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import { decodeEnvelope, encodeJson, fromEnvelope, provision } from '@outcomes/bus';
 import { engineFeedbackSubject, formatUsd, type PerformanceFeedback, type QuoteAnswer, type QuoteCommand } from '@outcomes/contracts';
-import { emptyCounters, indices, leaderboard, Optimizer, performanceReport, type EngineStanding, type OptimizerSnapshot, type PerformanceQuery } from '@outcomes/domain-optimizer';
+import { deliveryIndex, leaderboard, Optimizer, performanceReport, type EngineStanding, type OptimizerSnapshot, type PerformanceQuery } from '@outcomes/domain-optimizer';
 import { checkpointOf, compareCheckpoints, parseCheckpoint, serializeCheckpoint, START, type Checkpoint, type RecordedEvent } from '@outcomes/event-store';
 import { BackgroundWork, type ServiceRuntime } from '@outcomes/platform';
 import type { OptimizerConfig } from '../config';
@@ -226,22 +226,18 @@ export class OptimizerService implements OnModuleInit, OnModuleDestroy {
     const claimed = await this.rt.pool.query(`UPDATE optimizer.feedback_rounds SET checkpoint = $1, sent_at = $2 WHERE name = 'engines' AND checkpoint = $3`, [serializeCheckpoint(to), now, round.checkpoint]);
     if (claimed.rowCount !== 1) return [];
     const board = new Map(this.leaderboard().map((s) => [`${s.engineId}|${s.outcomeType}`, s]));
-    const best = new Map<string, number>();
-    for (const s of board.values()) if (s.expectedCostPerSuccessMicros !== null) best.set(s.outcomeType, Math.min(best.get(s.outcomeType) ?? Infinity, s.expectedCostPerSuccessMicros));
     const sent: PerformanceFeedback[] = [];
     for (const [key, t] of [...tallies].sort(([a], [b]) => a.localeCompare(b))) {
       const [engineId, type] = key.split('|') as [string, string];
       const s = board.get(key);
-      const counts = { ...emptyCounters(), awards: t.outcomes, completed: t.completed, escalated: t.escalated, failed: t.failed, timedOut: t.timed_out };
-      const { deliveryIndex, performanceIndex } = indices(counts, s?.expectedCostPerSuccessMicros ?? null, best.get(type) ?? null);
       const feedback: PerformanceFeedback = {
         engine_id: engineId,
         outcome_type: type,
         start_date: round.sent_at.toISOString(),
         end_date: now.toISOString(),
         ...t,
-        delivery_index: deliveryIndex,
-        performance_index: performanceIndex,
+        delivery_index: deliveryIndex({ completed: t.completed, escalated: t.escalated, failed: t.failed, timedOut: t.timed_out }),
+        performance_index: s?.performanceIndex ?? null,
         success_probability: Math.round((s?.successProbability ?? this.optimizer.settings.priorMean) * 1000) / 1000,
         expected_cost_per_success: s?.expectedCostPerSuccessMicros == null ? null : formatUsd(s.expectedCostPerSuccessMicros),
       };

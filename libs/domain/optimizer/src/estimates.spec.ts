@@ -164,3 +164,18 @@ describe('feedback that arrives before its award', () => {
     expect(e.engine('eng_a', 'cs.resolve')!.f).toBeGreaterThan(0.9);
   });
 });
+
+describe('an outcome that moves to another engine', () => {
+  it('takes its evidence along: the engine that timed out keeps only its failure, nothing is counted twice', () => {
+    const e = new Estimates();
+    const id = awarded(e, 1, 'eng_a');
+    // A conversion while eng_a still runs it, then eng_a times out and eng_b is awarded the outcome.
+    e.apply({ kind: 'conversion', outcomeId: id, verdict: 'success', source: 'human_reviewer', valueMicros: null, at: T + HOUR });
+    e.apply({ kind: 'ended', outcomeId: id, engineId: 'eng_a', result: 'timed_out', at: T + 2 * HOUR });
+    e.apply({ kind: 'awarded', outcomeId: id, engineId: 'eng_b', priceMicros: 500_000, budgetId: null, at: T + 3 * HOUR });
+    expect(e.engine('eng_a', 'cs.resolve')).toMatchObject({ s: 0, f: 1, timedOut: 1 });
+    const b = e.engine('eng_b', 'cs.resolve')!;
+    expect(b.s + b.f).toBeCloseTo(1, 9);
+    expect(b.s).toBeGreaterThan(0.9);
+  });
+});

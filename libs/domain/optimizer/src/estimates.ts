@@ -102,7 +102,7 @@ export interface Tracked {
   guarantee: [number, number] | null;
   claims: string[];
   windowClosed: boolean;
-  /** What the auction priced with, and the winner's P(success) in it. */
+  /** What the auction priced with, from its close until the award; then the winner's P(success) in it. */
   pricing: Pricing | null;
   predicted: number | null;
 }
@@ -190,15 +190,25 @@ export class Estimates {
     return [this.at(`e|${e}|${t.type}`), this.at(`b|${t.buyerId}|${e}|${t.type}`), this.at(`d|${t.buyerId}|${t.type}|${e}|${dayOf(t.awardedAt)}`)];
   }
 
+  /**
+   * Changes what is known of an outcome and moves its evidence with it: out of the counters it was
+   * in (its engine and day before), into those it belongs to now (a re-award moves it to the next
+   * engine; a timeout leaves it with none).
+   */
   private change(outcomeId: string, t: Tracked, mutate: (t: Tracked) => void): void {
     const before = contribution(t);
+    const from = t.engineId === null ? [] : this.levels(t);
     mutate(t);
     const after = contribution(t);
-    if (t.engineId === null || (before.s === after.s && before.f === after.f && before.open === after.open)) return;
-    for (const c of this.levels(t)) {
-      c.s += after.s - before.s;
-      c.f += after.f - before.f;
+    const to = t.engineId === null ? [] : this.levels(t);
+    for (const c of from) {
+      c.s -= before.s;
+      c.f -= before.f;
       if (before.open) delete c.open[outcomeId];
+    }
+    for (const c of to) {
+      c.s += after.s;
+      c.f += after.f;
       if (after.open) c.open[outcomeId] = after.open;
     }
   }
@@ -264,6 +274,8 @@ export class Estimates {
           x.budgetId = fact.budgetId;
           x.platform = null;
           x.predicted = predicted;
+          // Needed no more once awarded (a new auction brings its own): not kept per outcome in memory and snapshots.
+          x.pricing = null;
         });
         for (const c of this.levels(t)) {
           c.awards++;
@@ -313,11 +325,12 @@ export class Estimates {
         this.change(fact.outcomeId, t, (x) => (x.conversion = { trust, q }));
         return;
       }
-      case 'defaulted':
+      case 'defaulted': {
         if (t.engineId === null) return;
         const q = softLabel(fact.verdict, this.settings.defaultVerdictTrust, this.success(t.engineId, t.type, null, fact.at).mean);
         this.change(fact.outcomeId, t, (x) => (x.defaulted = q));
         return;
+      }
       case 'claim': {
         if (t.engineId === null) return;
         if (fact.status === 'filed' && !t.claims.includes(fact.claimId)) {

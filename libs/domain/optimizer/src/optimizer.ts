@@ -1,5 +1,5 @@
 import { Estimates, type EstimatesSnapshot, type Tracked } from './estimates';
-import type { Fact } from './facts';
+import type { Fact, Pricing } from './facts';
 import { beta, type Rng } from './random';
 import { DEFAULT_SETTINGS, type OptimizerSettings } from './settings';
 
@@ -88,6 +88,8 @@ export class Optimizer {
   }
 
   apply(fact: Fact): void {
+    // What the auction priced with: the estimates let go of it at the award.
+    const pricing = fact.kind === 'awarded' ? (this.estimates.outcome(fact.outcomeId)?.pricing ?? null) : null;
     this.estimates.apply(fact);
     const t = this.estimates.outcome(fact.outcomeId);
     if (!t) return;
@@ -99,7 +101,7 @@ export class Optimizer {
         }
         return;
       case 'awarded':
-        this.onAward(t, fact.priceMicros);
+        this.onAward(t, pricing, fact.priceMicros);
         return;
       case 'released':
         this.spend(t, -t.priceMicros);
@@ -119,9 +121,8 @@ export class Optimizer {
     this.pace.set(t.budgetId, p);
   }
 
-  private onAward(t: Readonly<Tracked>, priceMicros: number): void {
+  private onAward(t: Readonly<Tracked>, pricing: Pricing | null, priceMicros: number): void {
     this.spend(t, priceMicros);
-    const pricing = t.pricing;
     if (pricing?.strategy !== 'cost_per_result' || pricing.goal === null || t.predicted === null) return;
     // The running cost per success: spend over the successes the winners were predicted to bring.
     const c = this.cost.get(t.configId) ?? { logM: 0, spend: 0, successes: 0 };

@@ -129,17 +129,15 @@ export interface EngineStanding {
   readonly performanceIndex: number | null;
 }
 
-/**
- * Seed 004's indices, for one engine on one type from its counters: delivery, the share of
- * awards it delivered (100: all, on target); performance, how its expected cost per success
- * compares with the best engine's on the type (100: the best).
- */
-export function indices(c: Counters, expectedCost: number | null, bestCost: number | null): { deliveryIndex: number | null; performanceIndex: number | null } {
+/** Seed 004's delivery index: the share of the outcomes that ended which were delivered (100: all); null when none ended. */
+export function deliveryIndex(c: Pick<Counters, 'completed' | 'escalated' | 'failed' | 'timedOut'>): number | null {
   const ended = c.completed + c.escalated + c.failed + c.timedOut;
-  return {
-    deliveryIndex: ended > 0 ? Math.round((100 * c.completed) / ended) : null,
-    performanceIndex: expectedCost !== null && bestCost !== null && expectedCost > 0 ? Math.round((100 * bestCost) / expectedCost) : null,
-  };
+  return ended > 0 ? Math.round((100 * c.completed) / ended) : null;
+}
+
+/** Seed 004's performance index: the type's best expected cost per success over the engine's (100: the best). */
+export function performanceIndex(expectedCost: number | null, bestCost: number | null): number | null {
+  return expectedCost !== null && bestCost !== null && expectedCost > 0 ? Math.round((100 * bestCost) / expectedCost) : null;
 }
 
 /** Every engine on every type (or one type), best expected cost per success first. */
@@ -170,7 +168,8 @@ export function leaderboard(estimates: Estimates, now: number, outcomeType?: str
       latencyP50Ms: latencyQuantile(c.latency, 0.5),
       claimRate: c.guarantees > 0 ? c.claims / c.guarantees : null,
       expectedClaimCostMicros: c.guarantees > 0 ? Math.round(c.claimPaidMicros / c.guarantees) : null,
-      ...indices(c, e.cost, best.get(e.type) ?? null),
+      deliveryIndex: deliveryIndex(c),
+      performanceIndex: performanceIndex(e.cost, best.get(e.type) ?? null),
     };
   });
 }
