@@ -96,6 +96,22 @@ describe('the Conversions API', () => {
     expect((await api('GET', '/v1/events/b5', { key })).body).toMatchObject({ test: true, session_id: sessionId, outcome_ids: [turnId] });
   });
 
+  it('refuses a batch whose envelope is wrong with a 400 naming the field, and records nothing', async () => {
+    const event = (n: number) => ({ event_id: `env-${n}`, event_type: 'outcome.success', event_time: now(), outcome_id: outcomeId });
+    const tooMany = await api<{ error: { code: string; fields: unknown[] } }>('POST', '/v1/events/batch', { key, body: { events: Array.from({ length: 1001 }, (_, n) => event(n)) } });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error).toMatchObject({ code: 'validation_failed', fields: [{ field: 'events', reason: 'events must contain no more than 1000 events' }] });
+    const notArray = await api<{ error: { fields: unknown[] } }>('POST', '/v1/events/batch', { key, body: { events: event(1), extra: true } });
+    expect(notArray.status).toBe(400);
+    expect(notArray.body.error.fields).toEqual([
+      { field: 'extra', reason: 'property extra should not exist' },
+      { field: 'events', reason: 'events must be an array' },
+    ]);
+    const pool = p.db.pool({ max: 1 });
+    const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM capi.events WHERE event_id LIKE 'env-%'`);
+    expect(rows[0]!.n).toBe(0);
+  });
+
   it('takes repeats of one event sent at once exactly once', async () => {
     const event = { event_id: 'race-1', event_type: 'outcome.success', event_time: now(), outcome_id: outcomeId };
     const answers = await Promise.all(Array.from({ length: 6 }, () => api<{ status: string }>('POST', '/v1/events', { key, body: event })));

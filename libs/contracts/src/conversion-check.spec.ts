@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import fc from 'fast-check';
-import { checkConversionEvent } from './conversion-check';
+import { checkConversionBatch, checkConversionEvent, checkIngestCommand, describeProblems } from './conversion-check';
 import { ConversionEventDto } from './conversions.dto';
 
 /** The fields class-validator finds wrong in the DTO: the reference the fast checker must match. */
@@ -59,5 +59,30 @@ describe('checkConversionEvent', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('checkConversionBatch and checkIngestCommand', () => {
+  it('takes 1 to 1,000 events without copying them, and names what is wrong with the envelope', () => {
+    const events = [valid, { nonsense: true }];
+    expect(checkConversionBatch({ events }).events).toBe(events);
+    expect(checkConversionBatch({ events: Array.from({ length: 1000 }, () => valid) }).problems).toEqual([]);
+    expect(checkConversionBatch({ events: Array.from({ length: 1001 }, () => valid) }).problems).toEqual([{ field: 'events', reason: 'events must contain no more than 1000 events' }]);
+    expect(checkConversionBatch({ events: [] }).problems).toEqual([{ field: 'events', reason: 'events must contain at least 1 event' }]);
+    expect(checkConversionBatch({ events: valid, extra: 1 })).toEqual({
+      events: null,
+      problems: [
+        { field: 'extra', reason: 'property extra should not exist' },
+        { field: 'events', reason: 'events must be an array' },
+      ],
+    });
+    expect(checkConversionBatch([valid]).problems).toEqual([{ field: 'body', reason: 'must be an object' }]);
+  });
+
+  it('checks who reports as well as the batch', () => {
+    const cmd = { buyer_id: 'buy_01J0000000000000000000000A', actor: 'key:k1', events: [valid] };
+    expect(checkIngestCommand(cmd)).toEqual({ command: cmd, problems: [] });
+    expect(checkIngestCommand({ ...cmd, buyer_id: 'out_01J0000000000000000000000A', actor: '', events: 'x' }).problems.map((p) => p.field)).toEqual(['actor', 'buyer_id', 'events']);
+    expect(describeProblems(checkIngestCommand({ ...cmd, surprise: 1 }).problems)).toBe('1 invalid field: surprise');
   });
 });

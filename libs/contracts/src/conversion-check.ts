@@ -16,6 +16,7 @@ const ISO = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d
 const OUT = idPattern('out');
 const SESS = idPattern('sess');
 const CLM = idPattern('clm');
+const BUY = idPattern('buy');
 
 const KEYS = new Set([
   'event_id',
@@ -101,4 +102,36 @@ export function checkConversionEvent(raw: unknown, at = ''): { readonly event: C
   variant('claim_id', ['guarantee.evidence', 'guarantee.withdraw'], (v) => typeof v === 'string' && CLM.test(v), 'a claim id (clm_…)');
   variant('rating', ['feedback.rating'], (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 5, 'a whole number from 1 to 5');
   return { event: problems.length === 0 ? (raw as unknown as ConversionEventDto) : null, problems };
+}
+
+/** "2 invalid fields: events[3].event_time, events[3].score": the message of a validation refusal. */
+export const describeProblems = (problems: readonly FieldProblem[]): string =>
+  `${problems.length} invalid field${problems.length === 1 ? '' : 's'}: ${problems.map((f) => f.field).join(', ')}`;
+
+/** The most events one batch may carry. */
+export const MAX_CONVERSION_BATCH = 1000;
+
+/**
+ * A batch's envelope (`{ events: [...] }`, 1 to 1,000 events), checked without copying the
+ * events: each is then checked on its own with `checkConversionEvent`.
+ */
+export function checkConversionBatch(raw: unknown): { readonly events: readonly unknown[] | null; readonly problems: FieldProblem[] } {
+  if (!isObject(raw)) return { events: null, problems: [{ field: 'body', reason: 'must be an object' }] };
+  const problems: FieldProblem[] = [];
+  for (const k of Object.keys(raw)) if (k !== 'events') problems.push({ field: k, reason: `property ${k} should not exist` });
+  const events = raw['events'];
+  if (!Array.isArray(events)) problems.push({ field: 'events', reason: 'events must be an array' });
+  else if (events.length < 1) problems.push({ field: 'events', reason: 'events must contain at least 1 event' });
+  else if (events.length > MAX_CONVERSION_BATCH) problems.push({ field: 'events', reason: `events must contain no more than ${MAX_CONVERSION_BATCH} events` });
+  return { events: problems.length === 0 ? (events as unknown[]) : null, problems };
+}
+
+/** The capi-ingest command's envelope: who reports (`buyer_id`, `actor`) and the batch. */
+export function checkIngestCommand(raw: unknown): { readonly command: { buyer_id: string; actor: string; events: readonly unknown[] } | null; readonly problems: FieldProblem[] } {
+  if (!isObject(raw)) return { command: null, problems: [{ field: 'body', reason: 'must be an object' }] };
+  const { buyer_id, actor, ...rest } = raw;
+  const { events, problems } = checkConversionBatch(rest);
+  if (typeof buyer_id !== 'string' || !BUY.test(buyer_id)) problems.unshift({ field: 'buyer_id', reason: 'buyer_id must be a buyer id (buy_…)' });
+  if (!isText(actor, 1, 64)) problems.unshift({ field: 'actor', reason: 'actor must be 1 to 64 characters' });
+  return { command: problems.length === 0 ? { buyer_id: buyer_id as string, actor: actor as string, events: events! } : null, problems };
 }

@@ -202,10 +202,11 @@ export const CAPI_COMMANDS = {
 } as const;
 
 /** The events are checked one by one by the service (`checkConversionEvent`), not by the pipe: a bad one is answered, not fatal. */
-export class IngestConversionsCommand {
-  @Matches(idPattern('buy')) buyer_id!: string;
-  @IsString() @Length(1, 64) actor!: string;
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(1000) events!: unknown[];
+/** `CAPI_COMMANDS.ingest`: checked by `checkIngestCommand` (no copy of the events), not class-validator. */
+export interface IngestConversionsCommand {
+  readonly buyer_id: string;
+  readonly actor: string;
+  readonly events: readonly unknown[];
 }
 
 export class GetConversionCommand {

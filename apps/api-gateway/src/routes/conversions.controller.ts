@@ -1,10 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CAPI_COMMANDS, checkConversionEvent, ConversionEventDto, RawConversionBatchDto, type ConversionResult } from '@outcomes/contracts';
+import { CAPI_COMMANDS, checkConversionBatch, checkConversionEvent, ConversionEventDto, describeProblems, RawConversionBatchDto, type ConversionResult, type FieldProblem } from '@outcomes/contracts';
 import { ConversionsScope } from '../auth/access';
 import { Caller, type BuyerCaller } from '../auth/current';
 import { ApiError } from '../http/api-error';
 import { ServiceClient } from '../service.client';
+
+const invalid = (problems: FieldProblem[]): ApiError => new ApiError('validation_failed', describeProblems(problems), problems);
 
 /**
  * The Conversions API: what the buyer observed after the fact. Full keys and conversions-scope
@@ -23,7 +25,7 @@ export class ConversionsController {
   @ApiBody({ type: ConversionEventDto })
   async one(@Caller() caller: BuyerCaller, @Body() raw: unknown): Promise<unknown> {
     const { problems } = checkConversionEvent(raw);
-    if (problems.length > 0) throw new ApiError('validation_failed', `${problems.length} invalid field${problems.length === 1 ? '' : 's'}: ${problems.map((f) => f.field).join(', ')}`, problems);
+    if (problems.length > 0) throw invalid(problems);
     const [result] = await this.services.request<ConversionResult[]>(CAPI_COMMANDS.ingest, { buyer_id: caller.buyerId, actor: caller.actor, events: [raw] });
     if (result!.status === 'not_found') throw new ApiError('not_found', result!.error!.message, result!.error!.fields);
     if (result!.status === 'rejected') throw new ApiError('rule_violation', result!.error!.message, result!.error!.fields);
@@ -31,26 +33,19 @@ export class ConversionsController {
   }
 
   /**
-   * Each event is checked on its own: one that breaks the schema is answered `rejected` with its
-   * fields named (`events[3].event_time`), and the others go on.
+   * Each event is checked on its own, by the ingest service (one pass, not two): one that breaks
+   * the schema is answered `rejected` with its fields named (`events[3].event_time`), and the
+   * others go on.
    */
   @Post('batch')
   @HttpCode(200)
   @ApiOperation({ summary: 'Report up to 1,000 conversion events; each is answered on its own, and a bad one does not sink the others' })
-  async batch(@Caller() caller: BuyerCaller, @Body() body: RawConversionBatchDto): Promise<unknown> {
-    const checked = body.events.map((raw, i) => ({ raw, problems: checkConversionEvent(raw, `events[${i}]`).problems }));
-    const valid = checked.filter((c) => c.problems.length === 0).map((c) => c.raw);
-    const answered = valid.length === 0 ? [] : await this.services.request<ConversionResult[]>(CAPI_COMMANDS.ingest, { buyer_id: caller.buyerId, actor: caller.actor, events: valid });
-    let next = 0;
-    const results: ConversionResult[] = checked.map(({ raw, problems }, i) => {
-      if (problems.length === 0) return answered[next++]!;
-      const id = (raw as { event_id?: unknown } | null)?.event_id;
-      return {
-        event_id: typeof id === 'string' ? id : `events[${i}]`,
-        status: 'rejected',
-        error: { code: 'validation_failed', message: `${problems.length} invalid field${problems.length === 1 ? '' : 's'}: ${problems.map((f) => f.field).join(', ')}`, fields: problems },
-      };
-    });
+  @ApiBody({ type: RawConversionBatchDto })
+  async batch(@Caller() caller: BuyerCaller, @Body() body: unknown): Promise<unknown> {
+    // Not a DTO parameter: the validation pipe would copy all 1,000 events before they are checked.
+    const envelope = checkConversionBatch(body);
+    if (!envelope.events) throw invalid(envelope.problems);
+    const results = await this.services.request<ConversionResult[]>(CAPI_COMMANDS.ingest, { buyer_id: caller.buyerId, actor: caller.actor, events: envelope.events });
     const failed = results.filter((r) => r.status === 'rejected' || r.status === 'not_found').length;
     return { success: failed === 0, processed: results.length - failed, failed, results };
   }

@@ -21,7 +21,7 @@ describe('conversion rules', () => {
       notes: 'customer confirmed on the phone, account 4411',
       labels: ['vip'],
     };
-    const r = record(e, 'buy_1', ['out_01J0000000000000000000000A'], now);
+    const r = record(e, 'buy_1', ['out_01J0000000000000000000000A'], now.toISOString());
     expect(r).toMatchObject({ eventTime: '2026-11-29T10:00:00.000Z', outcomeValue: { amountMicros: 15_250_000, currency: 'USD', valueType: 'ticket_value' }, source: 'self_report', test: null });
     expect(r.notesSha256).toBe(sha256('customer confirmed on the phone, account 4411'));
     expect(r.notesSha256).toMatch(/^[0-9a-f]{64}$/);

@@ -36,14 +36,14 @@ export interface ConversionRecorded {
   readonly rating: number | null;
 }
 
-/** Builds the record: the raw notes go no further than this function. */
-export function record(e: ConversionEventDto, buyerId: string, outcomeIds: readonly string[], receivedAt: Date): ConversionRecorded {
+/** Builds the record: the raw notes go no further than this function. `receivedAt` is ISO 8601 (one per batch). */
+export function record(e: ConversionEventDto, buyerId: string, outcomeIds: readonly string[], receivedAt: string): ConversionRecorded {
   return {
     buyerId,
     eventId: e.event_id,
     eventType: e.event_type,
     eventTime: new Date(e.event_time).toISOString(),
-    receivedAt: receivedAt.toISOString(),
+    receivedAt,
     outcomeIds,
     sessionId: e.session_id ?? null,
     successCriteriaResults: e.success_criteria_results ?? null,

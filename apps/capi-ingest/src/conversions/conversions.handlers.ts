@@ -1,15 +1,22 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { CAPI_COMMANDS, GetConversionCommand, IngestConversionsCommand, type ConversionResult } from '@outcomes/contracts';
+import { CommandError } from '@outcomes/bus';
+import { CAPI_COMMANDS, checkIngestCommand, GetConversionCommand, type ConversionResult } from '@outcomes/contracts';
 import { ConversionsService } from './conversions.service';
 
 @Controller()
 export class ConversionsHandlers {
   constructor(private readonly conversions: ConversionsService) {}
 
+  /** The payload is not a class: the validation pipe would copy every event; the envelope is checked here and each event in the service. */
   @MessagePattern(CAPI_COMMANDS.ingest)
-  ingest(@Payload() cmd: IngestConversionsCommand): Promise<ConversionResult[]> {
-    return this.conversions.ingest(cmd.buyer_id, cmd.actor, cmd.events);
+  ingest(@Payload() raw: unknown): Promise<ConversionResult[]> {
+    const { command, problems } = checkIngestCommand(raw);
+    if (!command) {
+      const reasons = problems.map((p) => p.reason);
+      throw new CommandError('VALIDATION_FAILED', reasons.join('; '), { reasons });
+    }
+    return this.conversions.ingest(command.buyer_id, command.actor, command.events);
   }
 
   @MessagePattern(CAPI_COMMANDS.get)

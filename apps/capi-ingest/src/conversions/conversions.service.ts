@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandError, requestCommand } from '@outcomes/bus';
-import { checkConversionEvent, CLAIM_COMMANDS, OUTCOME_LOOKUP, type CheckClaimsAnswer, type ConversionEventDto, type ConversionResult, type OutcomeLookup } from '@outcomes/contracts';
+import { checkConversionEvent, CLAIM_COMMANDS, describeProblems, OUTCOME_LOOKUP, type CheckClaimsAnswer, type ConversionEventDto, type ConversionResult, type OutcomeLookup } from '@outcomes/contracts';
 import { withTransaction, type ServiceRuntime } from '@outcomes/platform';
 import { RUNTIME } from '../tokens';
 import { record, timingProblem, type ConversionRecorded } from './conversion.rules';
@@ -38,12 +38,15 @@ export class ConversionsService {
   constructor(@Inject(RUNTIME) private readonly rt: ServiceRuntime) {}
 
   async ingest(buyerId: string, actor: string, raw: readonly unknown[], now = new Date()): Promise<ConversionResult[]> {
-    // Checked again here (anything on the bus may call us), with the fast checker.
+    // Every event is checked here, once (the gateway checks only a batch's envelope; anything on the bus may call us).
     const checked = raw.map((r, i) => checkConversionEvent(r, `events[${i}]`));
     const events = checked.map((c, i) => c.event ?? (raw[i] as ConversionEventDto));
     const results: Array<ConversionResult | undefined> = events.map((e, i) => {
       const { problems } = checked[i]!;
-      if (problems.length > 0) return { event_id: String(e?.event_id ?? `events[${i}]`), status: 'rejected', error: { code: 'validation_failed', message: 'invalid event', fields: problems } };
+      if (problems.length > 0) {
+        const id = (e as { event_id?: unknown } | null)?.event_id;
+        return { event_id: typeof id === 'string' ? id : `events[${i}]`, status: 'rejected', error: { code: 'validation_failed', message: describeProblems(problems), fields: problems } };
+      }
       const problem = timingProblem(new Date(e.event_time), now);
       return problem ? { event_id: e.event_id, status: 'rejected', error: { code: 'rule_violation', message: `event_time ${problem}`, fields: [{ field: 'event_time', reason: problem }] } } : undefined;
     });
@@ -60,6 +63,7 @@ export class ConversionsService {
     const sessions = new Map(lookup.sessions.map((s) => [s.session_id, s.outcome_ids]));
     const toRecord: Array<{ i: number; rec: ConversionRecorded }> = [];
     const seen = new Set<string>();
+    const receivedAt = now.toISOString();
     for (const { e, i } of pending) {
       const targets = e.outcome_id ? (outcomes.has(e.outcome_id) ? [e.outcome_id] : null) : (sessions.get(e.session_id!) ?? null);
       if (targets === null) {
@@ -69,7 +73,7 @@ export class ConversionsService {
         results[i] = { event_id: e.event_id, status: 'duplicate' };
       } else {
         seen.add(e.event_id);
-        toRecord.push({ i, rec: record(e, buyerId, targets, now) });
+        toRecord.push({ i, rec: record(e, buyerId, targets, receivedAt) });
       }
     }
     // Claims are judged here, so one outside its window (or beyond the coverage) is refused, not accepted and dropped later.
@@ -114,13 +118,22 @@ export class ConversionsService {
     const ordered = [...recs].sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
     const batch = randomUUID();
     return withTransaction(this.rt.pool, async (tx) => {
+      // Parallel arrays, not a JSON document: PostgreSQL reads them without parsing JSON per row.
       const { rows } = await tx.query<{ event_id: string }>(
         `INSERT INTO capi.events (buyer_id, event_id, event_type, outcome_ids, session_id, test, received_at)
-           SELECT $1, x.event_id, x.event_type, ARRAY(SELECT jsonb_array_elements_text(x.outcome_ids)), x.session_id, x.test, x.received_at
-             FROM jsonb_to_recordset($2::jsonb) AS x(event_id text, event_type text, outcome_ids jsonb, session_id text, test boolean, received_at timestamptz)
+           SELECT $1, x.event_id, x.event_type, string_to_array(x.outcome_ids, ' '), x.session_id, x.test, $7
+             FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[]) AS x(event_id, event_type, outcome_ids, session_id, test)
          ON CONFLICT (buyer_id, event_id) DO NOTHING
          RETURNING event_id`,
-        [buyerId, JSON.stringify(ordered.map((r) => ({ event_id: r.eventId, event_type: r.eventType, outcome_ids: r.outcomeIds, session_id: r.sessionId, test: r.test !== null, received_at: r.receivedAt })))],
+        [
+          buyerId,
+          ordered.map((r) => r.eventId),
+          ordered.map((r) => r.eventType),
+          ordered.map((r) => r.outcomeIds.join(' ')),
+          ordered.map((r) => r.sessionId),
+          ordered.map((r) => r.test !== null),
+          ordered[0]!.receivedAt,
+        ],
       );
       const fresh = new Set(rows.map((r) => r.event_id));
       for (const test of [false, true]) {
