@@ -96,6 +96,22 @@ describe('the Conversions API', () => {
     expect((await api('GET', '/v1/events/b5', { key })).body).toMatchObject({ test: true, session_id: sessionId, outcome_ids: [turnId] });
   });
 
+  it('stores a batch too large for one bus message as several events of one stream, each conversion once', async () => {
+    const t = now();
+    const evidence = { transcript_excerpt: 'x'.repeat(1500) };
+    const events = Array.from({ length: 400 }, (_, n) => ({ event_id: `big-${n}`, event_type: 'outcome.success', event_time: t, outcome_id: outcomeId, verification: evidence }));
+    const res = await api<{ processed: number }>('POST', '/v1/events/batch', { key, body: { events } });
+    expect(res).toMatchObject({ status: 200, body: { processed: 400 } });
+    const pool = p.db.pool({ max: 1 });
+    const { rows } = await pool.query<{ stream_id: string; n: number; bytes: number }>(
+      `SELECT stream_id, jsonb_array_length(data->'conversions') AS n, length(data::text) AS bytes FROM es.events WHERE type = 'ConversionsReported' AND data->'conversions'->0->>'eventId' LIKE 'big-%' ORDER BY position`,
+    );
+    expect(rows.length).toBeGreaterThan(1);
+    expect(new Set(rows.map((r) => r.stream_id)).size).toBe(1);
+    expect(rows.reduce((sum, r) => sum + r.n, 0)).toBe(400);
+    for (const r of rows) expect(r.bytes).toBeLessThan(600 * 1024);
+  });
+
   it('refuses a batch whose envelope is wrong with a 400 naming the field, and records nothing', async () => {
     const event = (n: number) => ({ event_id: `env-${n}`, event_type: 'outcome.success', event_time: now(), outcome_id: outcomeId });
     const tooMany = await api<{ error: { code: string; fields: unknown[] } }>('POST', '/v1/events/batch', { key, body: { events: Array.from({ length: 1001 }, (_, n) => event(n)) } });

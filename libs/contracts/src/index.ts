@@ -19,6 +19,7 @@ export * from './outcomes.dto';
 export * from './notices';
 export * from './conversions.dto';
 export * from './conversion-check';
+export * from './conversion-events';
 export * from './settlement.dto';
 export * from './claims.dto';
 export * from './optimizer.dto';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { parseUsd, type ConversionEventDto, type ConversionEventType, type ConversionSource } from '@outcomes/contracts';
+import { parseUsd, type ConversionEventDto, type ConversionRecord } from '@outcomes/contracts';
 
 export const MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 export const MAX_AHEAD_MS = 10 * 60 * 1000;
@@ -13,28 +13,8 @@ export function timingProblem(eventTime: Date, now: Date): string | null {
 
 export const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
-/** A conversion as it is recorded: money in micro-dollars, the notes only as their SHA-256. */
-export interface ConversionRecorded {
-  readonly buyerId: string;
-  readonly eventId: string;
-  readonly eventType: ConversionEventType;
-  readonly eventTime: string;
-  readonly receivedAt: string;
-  /** The outcome, or a session's turns in order. */
-  readonly outcomeIds: readonly string[];
-  readonly sessionId: string | null;
-  readonly successCriteriaResults: Record<string, unknown> | null;
-  readonly outcomeValue: { readonly amountMicros: number; readonly currency: 'USD'; readonly valueType: string | null } | null;
-  readonly verification: Record<string, unknown> | null;
-  readonly source: ConversionSource;
-  readonly score: number | null;
-  readonly labels: readonly string[];
-  readonly notesSha256: string | null;
-  readonly test: { readonly code: string } | null;
-  readonly claim: { readonly claimType: string; readonly description: string; readonly requestedMicros: number } | null;
-  readonly claimId: string | null;
-  readonly rating: number | null;
-}
+/** A conversion as it is recorded (the event's form is in the contracts: readers share it). */
+export type ConversionRecorded = ConversionRecord;
 
 /** Builds the record: the raw notes go no further than this function. `receivedAt` is ISO 8601 (one per batch). */
 export function record(e: ConversionEventDto, buyerId: string, outcomeIds: readonly string[], receivedAt: string): ConversionRecorded {

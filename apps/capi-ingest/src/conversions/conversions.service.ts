@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandError, requestCommand } from '@outcomes/bus';
-import { checkConversionEvent, CLAIM_COMMANDS, describeProblems, OUTCOME_LOOKUP, type CheckClaimsAnswer, type ConversionEventDto, type ConversionResult, type OutcomeLookup } from '@outcomes/contracts';
+import { checkConversionEvent, chunkConversions, CLAIM_COMMANDS, compactConversion, type ConversionsReportedData, describeProblems, OUTCOME_LOOKUP, type CheckClaimsAnswer, type ConversionEventDto, type ConversionResult, type OutcomeLookup } from '@outcomes/contracts';
 import { withTransaction, type ServiceRuntime } from '@outcomes/platform';
 import { RUNTIME } from '../tokens';
 import { record, timingProblem, type ConversionRecorded } from './conversion.rules';
@@ -12,6 +12,9 @@ import { record, timingProblem, type ConversionRecorded } from './conversion.rul
  * own, which nothing settles from.
  */
 const STREAM = (buyerId: string, test: boolean, batch: string) => `${test ? 'conversiontest' : 'conversion'}-${buyerId}.${batch}`;
+
+/** A `ConversionsReported` event's conversions take at most this much JSON: well inside a 1 MB NATS message. */
+const MAX_EVENT_BYTES = 512 * 1024;
 
 export interface StoredConversion {
   readonly event_id: string;
@@ -137,10 +140,12 @@ export class ConversionsService {
       );
       const fresh = new Set(rows.map((r) => r.event_id));
       for (const test of [false, true]) {
-        // The batch's new conversions are one event: the store indexes one row per batch, not per conversion.
-        const conversions = recs.filter((r) => fresh.has(r.eventId) && (r.test !== null) === test);
+        // The batch's new conversions are one event (the store indexes a row per batch, not per
+        // conversion), or a few when they would not fit one bus message.
+        const conversions = recs.filter((r) => fresh.has(r.eventId) && (r.test !== null) === test).map(compactConversion);
         if (conversions.length > 0) {
-          await this.rt.store.appendInTransaction(tx, STREAM(buyerId, test, batch), [{ type: 'ConversionsReported', data: { buyerId, batch, conversions } }], 'no_stream', { metadata: { actor } });
+          const events = chunkConversions(conversions, MAX_EVENT_BYTES).map((chunk) => ({ type: 'ConversionsReported', data: { buyerId, batch, receivedAt: recs[0]!.receivedAt, conversions: chunk } satisfies ConversionsReportedData }));
+          await this.rt.store.appendInTransaction(tx, STREAM(buyerId, test, batch), events, 'no_stream', { metadata: { actor } });
         }
       }
       return fresh;

@@ -1,20 +1,9 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
-import { BuyerSpendCommand, formatSignedUsd, formatUsd, GetSettlementCommand, HISTORY_COMMANDS, LedgerBalancesCommand, SETTLEMENT_COMMANDS } from '@outcomes/contracts';
+import { BuyerSpendCommand, type ConversionRecord, type ConversionsReportedData, conversionsOf, formatSignedUsd, formatUsd, GetSettlementCommand, HISTORY_COMMANDS, LedgerBalancesCommand, SETTLEMENT_COMMANDS } from '@outcomes/contracts';
 import { CommandError } from '@outcomes/bus';
 import { ClaimsService } from '../claims/claims.service';
 import { SettlementService } from './settlement.service';
-
-interface ConversionData {
-  readonly buyerId: string;
-  readonly eventId: string;
-  readonly eventType: string;
-  readonly eventTime: string;
-  readonly outcomeIds: string[];
-  readonly claim: { claimType: string; description: string; requestedMicros: number } | null;
-  readonly claimId: string | null;
-  readonly labels: string[];
-}
 
 interface Envelope<D> {
   readonly data: D;
@@ -40,14 +29,14 @@ export class SettlementHandlers {
 
   /** A conversion settles an outcome, or files, documents or withdraws a claim. */
   @EventPattern('evt.conversion.ConversionsReported')
-  async conversions(@Payload() event: Envelope<{ conversions: ConversionData[] }>): Promise<void> {
+  async conversions(@Payload() event: Envelope<ConversionsReportedData>): Promise<void> {
     // In the buyer's order; each step is idempotent, so a redelivered batch changes nothing twice.
-    for (const c of event.data.conversions) await this.conversion({ data: c });
+    for (const c of conversionsOf(event.data)) await this.conversion({ data: c });
   }
 
   /** One conversion per event: how the first intake recorded them. */
   @EventPattern('evt.conversion.ConversionReported')
-  async conversion(@Payload() event: Envelope<ConversionData>): Promise<void> {
+  async conversion(@Payload() event: Envelope<ConversionRecord>): Promise<void> {
     if (event.data.eventType.startsWith('guarantee.')) await this.claims.fromConversion(event.data);
     else await this.settlement.onConversion(event.data);
   }

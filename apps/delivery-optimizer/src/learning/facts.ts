@@ -1,3 +1,4 @@
+import { conversionsOf, type ConversionRecord, type ConversionsReportedData } from '@outcomes/contracts';
 import type { ConversionSource, Fact, Pricing } from '@outcomes/domain-optimizer';
 import type { RecordedEvent } from '@outcomes/event-store';
 
@@ -5,14 +6,6 @@ import type { RecordedEvent } from '@outcomes/event-store';
 export const LEARNS_FROM = ['outcome', 'conversion', 'settlement', 'claim'] as const;
 
 type D = Record<string, unknown>;
-
-interface ConversionData {
-  readonly eventType: string;
-  readonly eventTime: string;
-  readonly outcomeIds: readonly string[];
-  readonly source?: ConversionSource;
-  readonly outcomeValue?: { readonly amountMicros: number } | null;
-}
 
 const VERDICTS: Record<string, 'success' | 'failure' | 'partial'> = { 'outcome.success': 'success', 'outcome.failure': 'failure', 'outcome.partial': 'partial' };
 
@@ -45,9 +38,9 @@ export class FactMapper {
       case 'ExecutionTimedOut':
         return [{ kind: 'ended', outcomeId, engineId: d['engineId'] as string, result: 'timed_out', at }];
       case 'ConversionsReported':
-        return (d['conversions'] as ConversionData[]).flatMap((c) => this.conversion(c));
+        return conversionsOf(d as unknown as ConversionsReportedData).flatMap((c) => this.conversion(c));
       case 'ConversionReported':
-        return this.conversion(d as unknown as ConversionData);
+        return this.conversion(d as unknown as ConversionRecord);
       case 'SettlementOpened': {
         const t = d['terms'] as { model: string; claimWindowEndsAt: string | null; deliveredAt: string; partialBilling?: boolean };
         return t.model === 'guarantee_backed' && t.claimWindowEndsAt && !t.partialBilling ? [{ kind: 'guaranteed', outcomeId, windowEndsAt: Date.parse(t.claimWindowEndsAt), at: Date.parse(t.deliveredAt) }] : [];
@@ -87,7 +80,7 @@ export class FactMapper {
     }
   }
 
-  private conversion(c: ConversionData): Fact[] {
+  private conversion(c: ConversionRecord): Fact[] {
     const verdict = VERDICTS[c.eventType];
     if (!verdict) return [];
     const at = Date.parse(c.eventTime);
