@@ -123,6 +123,13 @@ describe('the Conversions API', () => {
       { field: 'extra', reason: 'property extra should not exist' },
       { field: 'events', reason: 'events must be an array' },
     ]);
+    // The body travels to capi-ingest as bytes: what is not JSON, or not UTF-8, is still a 400 naming the body.
+    const broken = await api<{ error: { fields: unknown[] } }>('POST', '/v1/events/batch', { key, raw: `{"events":[${JSON.stringify(event(2))}` });
+    expect(broken.status).toBe(400);
+    expect(broken.body.error.fields).toEqual([{ field: 'body', reason: 'is not valid JSON' }]);
+    const latin = await api<{ error: { fields: unknown[] } }>('POST', '/v1/events/batch', { key, raw: JSON.stringify({ events: [event(3)] }), headers: { 'content-type': 'application/json; charset=latin1' } });
+    expect(latin.status).toBe(400);
+    expect(latin.body.error.fields).toEqual([{ field: 'body', reason: 'charset latin1 is not supported' }]);
     const pool = p.db.pool({ max: 1 });
     const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM capi.events WHERE event_id LIKE 'env-%'`);
     expect(rows[0]!.n).toBe(0);

@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ServiceRuntime } from '@outcomes/platform';
@@ -8,6 +9,7 @@ import { GatewayModule } from './gateway.module';
 import { ApiErrorFilter } from './http/error.filter';
 import { setupOpenApi } from './http/openapi';
 import { traceRequests } from './http-tracing';
+import { CONVERSION_BATCH_PATH } from './routes/conversions.controller';
 import { createValidationPipe } from './http/validation';
 
 export const SERVICE = 'api-gateway';
@@ -17,6 +19,8 @@ export async function createGatewayApp(rt: ServiceRuntime, config: GatewayConfig
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule.with(rt, config), { logger: new JsonNestLogger(rt.logger) });
   app.disable('x-powered-by');
   app.use(traceRequests);
+  // A conversion batch is forwarded to capi-ingest as the bytes that came: parsed once, there.
+  app.useBodyParser('raw', { limit: '1mb', type: (req: IncomingMessage) => req.url?.split('?')[0] === CONVERSION_BATCH_PATH && /^application\/json\b/i.test(req.headers['content-type'] ?? '') });
   app.useBodyParser('json', { limit: '1mb' });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ApiErrorFilter());

@@ -12,7 +12,8 @@ export class ServiceClient {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewaySettings,
   ) {}
 
-  request<T>(command: string, payload: unknown): Promise<T> {
-    return requestCommand<T>(this.rt.bus, command, payload, { timeoutMs: this.config.commandTimeoutMs, headers: { ...injectTraceContext() } as Record<string, string> });
+  /** `headers` go with the trace context; `payload` may be `EncodedJson`, bytes sent as they are. */
+  request<T>(command: string, payload: unknown, headers: Readonly<Record<string, string>> = {}): Promise<T> {
+    return requestCommand<T>(this.rt.bus, command, payload, { timeoutMs: this.config.commandTimeoutMs, headers: { ...injectTraceContext(), ...headers } as Record<string, string> });
   }
 }

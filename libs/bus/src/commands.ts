@@ -76,6 +76,15 @@ const decoder = new TextDecoder();
 export const encodeJson = (v: unknown): Uint8Array => encoder.encode(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)));
 export const decodeJson = <T>(data: Uint8Array): T => (data.length === 0 ? (undefined as T) : (JSON.parse(decoder.decode(data)) as T));
 
+/**
+ * A command payload already encoded as JSON (UTF-8), sent as it is: a gateway can forward a
+ * client's body without parsing and encoding it again. The receiver parses it as any payload;
+ * bytes that are not JSON get the INVALID_PAYLOAD reply.
+ */
+export class EncodedJson {
+  constructor(readonly bytes: Uint8Array) {}
+}
+
 const toHeaders = (h: Readonly<Record<string, string>> | undefined): MsgHdrs | undefined => {
   if (!h || Object.keys(h).length === 0) return undefined;
   const out = natsHeaders();
@@ -89,7 +98,7 @@ export async function requestCommand<T>(bus: CommandBus, command: string, payloa
   let msg: Msg;
   try {
     const hdrs = toHeaders(opts.headers);
-    msg = await bus.nc.request(bus.subject(command), encodeJson(payload), { timeout: timeoutMs, ...(hdrs ? { headers: hdrs } : {}) });
+    msg = await bus.nc.request(bus.subject(command), payload instanceof EncodedJson ? payload.bytes : encodeJson(payload), { timeout: timeoutMs, ...(hdrs ? { headers: hdrs } : {}) });
   } catch (err) {
     const e = err as { name?: string; isNoResponders?: () => boolean; cause?: { name?: string } };
     if (e.name === 'NoRespondersError' || e.cause?.name === 'NoRespondersError' || e.isNoResponders?.()) throw new ServiceUnavailableError(command);

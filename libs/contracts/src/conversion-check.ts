@@ -126,12 +126,10 @@ export function checkConversionBatch(raw: unknown): { readonly events: readonly 
   return { events: problems.length === 0 ? (events as unknown[]) : null, problems };
 }
 
-/** The capi-ingest command's envelope: who reports (`buyer_id`, `actor`) and the batch. */
-export function checkIngestCommand(raw: unknown): { readonly command: { buyer_id: string; actor: string; events: readonly unknown[] } | null; readonly problems: FieldProblem[] } {
-  if (!isObject(raw)) return { command: null, problems: [{ field: 'body', reason: 'must be an object' }] };
-  const { buyer_id, actor, ...rest } = raw;
-  const { events, problems } = checkConversionBatch(rest);
-  if (typeof buyer_id !== 'string' || !BUY.test(buyer_id)) problems.unshift({ field: 'buyer_id', reason: 'buyer_id must be a buyer id (buy_…)' });
-  if (!isText(actor, 1, 64)) problems.unshift({ field: 'actor', reason: 'actor must be 1 to 64 characters' });
-  return { command: problems.length === 0 ? { buyer_id: buyer_id as string, actor: actor as string, events: events! } : null, problems };
+/** Who reports a batch to capi-ingest (`CAPI_CALLER_HEADERS`): a buyer id and an actor of 1 to 64 characters. */
+export function checkIngestCaller(buyerId: unknown, actor: unknown): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (typeof buyerId !== 'string' || !BUY.test(buyerId)) problems.push({ field: 'buyer_id', reason: 'buyer_id must be a buyer id (buy_…)' });
+  if (!isText(actor, 1, 64)) problems.push({ field: 'actor', reason: 'actor must be 1 to 64 characters' });
+  return problems;
 }

@@ -26,10 +26,30 @@ export interface ConversionRecord {
 /**
  * One conversion inside a `ConversionsReported` event: what the batch shares (buyer, time of
  * receipt) is said once in the event, and a field at its default (null, no labels,
- * `self_report`) is left out. Events recorded before this form carry every field; both read
- * alike through `conversionsOf`.
+ * `self_report`) is left out. Events recorded before this form carry every field, nulls
+ * included; both read alike through `conversionsOf`.
  */
-export type StoredConversion = Pick<ConversionRecord, 'eventId' | 'eventType' | 'eventTime' | 'outcomeIds'> & Partial<Omit<ConversionRecord, 'eventId' | 'eventType' | 'eventTime' | 'outcomeIds'>>;
+export interface StoredConversion {
+  readonly eventId: string;
+  readonly eventType: ConversionEventType;
+  readonly eventTime: string;
+  readonly outcomeIds: readonly string[];
+  readonly sessionId?: string | null;
+  readonly successCriteriaResults?: Record<string, unknown> | null;
+  readonly outcomeValue?: { readonly amountMicros: number; readonly currency: 'USD'; readonly valueType?: string | null } | null;
+  readonly verification?: Record<string, unknown> | null;
+  readonly source?: ConversionSource;
+  readonly score?: number | null;
+  readonly labels?: readonly string[];
+  readonly notesSha256?: string | null;
+  readonly test?: { readonly code: string } | null;
+  readonly claim?: { readonly claimType: string; readonly description: string; readonly requestedMicros: number } | null;
+  readonly claimId?: string | null;
+  readonly rating?: number | null;
+  /** Only in events recorded before the compact form. */
+  readonly buyerId?: string;
+  readonly receivedAt?: string;
+}
 
 /** The data of a `ConversionsReported` event: some or all of one batch's new conversions. */
 export interface ConversionsReportedData {
@@ -38,19 +58,6 @@ export interface ConversionsReportedData {
   /** Absent in events recorded before conversions were stored compact (each carried its own). */
   readonly receivedAt?: string;
   readonly conversions: readonly StoredConversion[];
-}
-
-/** Leaves out what the event says once and what is at its default. */
-export function compactConversion(r: ConversionRecord): StoredConversion {
-  const { buyerId: _buyer, receivedAt: _received, ...rest } = r;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(rest)) {
-    if (v === null || v === undefined) continue;
-    if (k === 'labels' && (v as readonly string[]).length === 0) continue;
-    if (k === 'source' && v === 'self_report') continue;
-    out[k] = k === 'outcomeValue' && (v as { valueType: string | null }).valueType === null ? { amountMicros: (v as { amountMicros: number }).amountMicros, currency: 'USD' } : v;
-  }
-  return out as unknown as StoredConversion;
 }
 
 /** Every conversion of a `ConversionsReported` event, whole, whichever form it was stored in. */

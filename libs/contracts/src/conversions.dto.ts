@@ -202,12 +202,12 @@ export const CAPI_COMMANDS = {
 } as const;
 
 /** The events are checked one by one by the service (`checkConversionEvent`), not by the pipe: a bad one is answered, not fatal. */
-/** `CAPI_COMMANDS.ingest`: checked by `checkIngestCommand` (no copy of the events), not class-validator. */
-export interface IngestConversionsCommand {
-  readonly buyer_id: string;
-  readonly actor: string;
-  readonly events: readonly unknown[];
-}
+/**
+ * `CAPI_COMMANDS.ingest` carries the batch as the buyer sent it (`{ "events": [...] }`, checked by
+ * `checkConversionBatch`, each event by `checkConversionEvent`), so the gateway forwards the body's
+ * bytes without parsing them; who reports it travels in these headers.
+ */
+export const CAPI_CALLER_HEADERS = { buyerId: 'outcomes-buyer-id', actor: 'outcomes-actor' } as const;
 
 export class GetConversionCommand {
   @Matches(idPattern('buy')) buyer_id!: string;

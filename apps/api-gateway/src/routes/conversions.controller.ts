@@ -1,12 +1,18 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CAPI_COMMANDS, checkConversionBatch, checkConversionEvent, ConversionEventDto, describeProblems, RawConversionBatchDto, type ConversionResult, type FieldProblem } from '@outcomes/contracts';
+import { CommandFailedError, EncodedJson } from '@outcomes/bus';
+import { CAPI_CALLER_HEADERS, CAPI_COMMANDS, checkConversionBatch, checkConversionEvent, ConversionEventDto, describeProblems, RawConversionBatchDto, type ConversionResult, type FieldProblem } from '@outcomes/contracts';
 import { ConversionsScope } from '../auth/access';
 import { Caller, type BuyerCaller } from '../auth/current';
 import { ApiError } from '../http/api-error';
 import { ServiceClient } from '../service.client';
 
 const invalid = (problems: FieldProblem[]): ApiError => new ApiError('validation_failed', describeProblems(problems), problems);
+
+const callerHeaders = (caller: BuyerCaller): Record<string, string> => ({ [CAPI_CALLER_HEADERS.buyerId]: caller.buyerId, [CAPI_CALLER_HEADERS.actor]: caller.actor });
+
+/** Where the gateway takes the body as bytes (see `createGatewayApp`). */
+export const CONVERSION_BATCH_PATH = '/v1/events/batch';
 
 /**
  * The Conversions API: what the buyer observed after the fact. Full keys and conversions-scope
@@ -26,7 +32,7 @@ export class ConversionsController {
   async one(@Caller() caller: BuyerCaller, @Body() raw: unknown): Promise<unknown> {
     const { problems } = checkConversionEvent(raw);
     if (problems.length > 0) throw invalid(problems);
-    const [result] = await this.services.request<ConversionResult[]>(CAPI_COMMANDS.ingest, { buyer_id: caller.buyerId, actor: caller.actor, events: [raw] });
+    const [result] = await this.services.request<ConversionResult[]>(CAPI_COMMANDS.ingest, { events: [raw] }, callerHeaders(caller));
     if (result!.status === 'not_found') throw new ApiError('not_found', result!.error!.message, result!.error!.fields);
     if (result!.status === 'rejected') throw new ApiError('rule_violation', result!.error!.message, result!.error!.fields);
     return { success: true, ...result };
@@ -41,11 +47,18 @@ export class ConversionsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Report up to 1,000 conversion events; each is answered on its own, and a bad one does not sink the others' })
   @ApiBody({ type: RawConversionBatchDto })
-  async batch(@Caller() caller: BuyerCaller, @Body() body: unknown): Promise<unknown> {
-    // Not a DTO parameter: the validation pipe would copy all 1,000 events before they are checked.
-    const envelope = checkConversionBatch(body);
-    if (!envelope.events) throw invalid(envelope.problems);
-    const results = await this.services.request<ConversionResult[]>(CAPI_COMMANDS.ingest, { buyer_id: caller.buyerId, actor: caller.actor, events: envelope.events });
+  async batch(@Caller() caller: BuyerCaller, @Body() body: unknown, @Headers('content-type') contentType: string | undefined): Promise<unknown> {
+    // A JSON body arrives as bytes (CONVERSION_BATCH_PATH): capi-ingest parses and checks it, once.
+    if (!Buffer.isBuffer(body)) throw invalid(checkConversionBatch(body).problems);
+    const charset = /;\s*charset=("?)([^";]+)\1/i.exec(contentType ?? '')?.[2];
+    if (charset && charset.toLowerCase() !== 'utf-8') throw new ApiError('validation_failed', 'the body must be UTF-8 JSON', [{ field: 'body', reason: `charset ${charset} is not supported` }]);
+    let results: ConversionResult[];
+    try {
+      results = await this.services.request<ConversionResult[]>(CAPI_COMMANDS.ingest, new EncodedJson(body), callerHeaders(caller));
+    } catch (err) {
+      if (err instanceof CommandFailedError && err.code === 'INVALID_PAYLOAD') throw new ApiError('validation_failed', 'the body is not valid JSON', [{ field: 'body', reason: 'is not valid JSON' }]);
+      throw err;
+    }
     const failed = results.filter((r) => r.status === 'rejected' || r.status === 'not_found').length;
     return { success: failed === 0, processed: results.length - failed, failed, results };
   }

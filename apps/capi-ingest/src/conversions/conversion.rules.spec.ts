@@ -1,4 +1,4 @@
-import type { ConversionEventDto } from '@outcomes/contracts';
+import { conversionsOf, type ConversionEventDto } from '@outcomes/contracts';
 import { record, sha256, timingProblem } from './conversion.rules';
 
 const now = new Date('2026-11-29T12:00:00.000Z');
@@ -21,10 +21,12 @@ describe('conversion rules', () => {
       notes: 'customer confirmed on the phone, account 4411',
       labels: ['vip'],
     };
-    const r = record(e, 'buy_1', ['out_01J0000000000000000000000A'], now.toISOString());
+    const stored = record(e, ['out_01J0000000000000000000000A']);
+    const [r] = conversionsOf({ buyerId: 'buy_1', batch: 'b1', receivedAt: now.toISOString(), conversions: [stored] });
+    expect(stored).not.toHaveProperty('source');
     expect(r).toMatchObject({ eventTime: '2026-11-29T10:00:00.000Z', outcomeValue: { amountMicros: 15_250_000, currency: 'USD', valueType: 'ticket_value' }, source: 'self_report', test: null });
-    expect(r.notesSha256).toBe(sha256('customer confirmed on the phone, account 4411'));
-    expect(r.notesSha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(JSON.stringify(r)).not.toContain('account 4411');
+    expect(r!.notesSha256).toBe(sha256('customer confirmed on the phone, account 4411'));
+    expect(r!.notesSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(stored)).not.toContain('account 4411');
   });
 });

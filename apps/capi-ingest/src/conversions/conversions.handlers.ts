@@ -1,22 +1,28 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { CommandError } from '@outcomes/bus';
-import { CAPI_COMMANDS, checkIngestCommand, GetConversionCommand, type ConversionResult } from '@outcomes/contracts';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
+import { CommandError, type OutcomesContext } from '@outcomes/bus';
+import { CAPI_CALLER_HEADERS, CAPI_COMMANDS, checkConversionBatch, checkIngestCaller, describeProblems, GetConversionCommand, type ConversionResult, type FieldProblem } from '@outcomes/contracts';
 import { ConversionsService } from './conversions.service';
+
+const invalid = (problems: readonly FieldProblem[]): CommandError => new CommandError('VALIDATION_FAILED', describeProblems(problems), { fields: problems });
 
 @Controller()
 export class ConversionsHandlers {
   constructor(private readonly conversions: ConversionsService) {}
 
-  /** The payload is not a class: the validation pipe would copy every event; the envelope is checked here and each event in the service. */
+  /**
+   * The payload is the buyer's batch as sent, and not a class: the validation pipe would copy
+   * every event. The envelope and the caller are checked here, each event in the service.
+   */
   @MessagePattern(CAPI_COMMANDS.ingest)
-  ingest(@Payload() raw: unknown): Promise<ConversionResult[]> {
-    const { command, problems } = checkIngestCommand(raw);
-    if (!command) {
-      const reasons = problems.map((p) => p.reason);
-      throw new CommandError('VALIDATION_FAILED', reasons.join('; '), { reasons });
-    }
-    return this.conversions.ingest(command.buyer_id, command.actor, command.events);
+  ingest(@Payload() raw: unknown, @Ctx() ctx: OutcomesContext): Promise<ConversionResult[]> {
+    const buyerId = ctx.headers[CAPI_CALLER_HEADERS.buyerId];
+    const actor = ctx.headers[CAPI_CALLER_HEADERS.actor];
+    const caller = checkIngestCaller(buyerId, actor);
+    if (caller.length > 0) throw invalid(caller);
+    const { events, problems } = checkConversionBatch(raw);
+    if (!events) throw invalid(problems);
+    return this.conversions.ingest(buyerId!, actor!, events);
   }
 
   @MessagePattern(CAPI_COMMANDS.get)

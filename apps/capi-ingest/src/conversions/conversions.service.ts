@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandError, requestCommand } from '@outcomes/bus';
-import { checkConversionEvent, chunkConversions, CLAIM_COMMANDS, compactConversion, type ConversionsReportedData, describeProblems, OUTCOME_LOOKUP, type CheckClaimsAnswer, type ConversionEventDto, type ConversionResult, type OutcomeLookup } from '@outcomes/contracts';
+import { checkConversionEvent, chunkConversions, CLAIM_COMMANDS, type ConversionsReportedData, describeProblems, type StoredConversion as ConversionToStore, OUTCOME_LOOKUP, type CheckClaimsAnswer, type ConversionEventDto, type ConversionResult, type OutcomeLookup } from '@outcomes/contracts';
 import { withTransaction, type ServiceRuntime } from '@outcomes/platform';
 import { RUNTIME } from '../tokens';
-import { record, timingProblem, type ConversionRecorded } from './conversion.rules';
+import { record, timingProblem } from './conversion.rules';
 
 /**
  * Each batch is a stream of its own (`conversion-<buyer>.<batch>`): batches never contend for a
@@ -64,7 +64,7 @@ export class ConversionsService {
           });
     const outcomes = new Set(lookup.outcomes.map((o) => o.outcome_id));
     const sessions = new Map(lookup.sessions.map((s) => [s.session_id, s.outcome_ids]));
-    const toRecord: Array<{ i: number; rec: ConversionRecorded }> = [];
+    const toRecord: Array<{ i: number; rec: ConversionToStore }> = [];
     const seen = new Set<string>();
     const receivedAt = now.toISOString();
     for (const { e, i } of pending) {
@@ -76,11 +76,11 @@ export class ConversionsService {
         results[i] = { event_id: e.event_id, status: 'duplicate' };
       } else {
         seen.add(e.event_id);
-        toRecord.push({ i, rec: record(e, buyerId, targets, receivedAt) });
+        toRecord.push({ i, rec: record(e, targets) });
       }
     }
     // Claims are judged here, so one outside its window (or beyond the coverage) is refused, not accepted and dropped later.
-    const claims = toRecord.filter((t) => t.rec.eventType === 'guarantee.claim' && t.rec.claim !== null && t.rec.test === null);
+    const claims = toRecord.filter((t) => t.rec.eventType === 'guarantee.claim' && t.rec.claim && !t.rec.test);
     if (claims.length > 0) {
       const verdicts = await requestCommand<CheckClaimsAnswer>(this.rt.bus, CLAIM_COMMANDS.check, {
         buyer_id: buyerId,
@@ -96,16 +96,16 @@ export class ConversionsService {
       });
       for (let k = toRecord.length - 1; k >= 0; k--) if (refused.has(toRecord[k]!.i)) toRecord.splice(k, 1);
     }
-    const fresh = await this.storeRetrying(buyerId, actor, toRecord.map((t) => t.rec));
+    const fresh = await this.storeRetrying(buyerId, actor, receivedAt, toRecord.map((t) => t.rec));
     for (const { i, rec } of toRecord) results[i] = { event_id: rec.eventId, status: fresh.has(rec.eventId) ? 'accepted' : 'duplicate', ...(rec.test ? { test: true } : {}) };
     return results as ConversionResult[];
   }
 
   /** PostgreSQL may still pick this transaction as a deadlock victim (other writers): it is all or nothing, so run it again. */
-  private async storeRetrying(buyerId: string, actor: string, recs: readonly ConversionRecorded[]): Promise<Set<string>> {
+  private async storeRetrying(buyerId: string, actor: string, receivedAt: string, recs: readonly ConversionToStore[]): Promise<Set<string>> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.store(buyerId, actor, recs);
+        return await this.store(buyerId, actor, receivedAt, recs);
       } catch (err) {
         const code = (err as { code?: string }).code;
         if ((code === '40P01' || code === '40001') && attempt < 5) continue;
@@ -115,7 +115,7 @@ export class ConversionsService {
   }
 
   /** Records the conversions not recorded before, and says which those were. */
-  private async store(buyerId: string, actor: string, recs: readonly ConversionRecorded[]): Promise<Set<string>> {
+  private async store(buyerId: string, actor: string, receivedAt: string, recs: readonly ConversionToStore[]): Promise<Set<string>> {
     if (recs.length === 0) return new Set();
     // Rows in one order in every transaction: two batches sharing new ids wait for each other, never deadlock.
     const ordered = [...recs].sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
@@ -133,18 +133,18 @@ export class ConversionsService {
           ordered.map((r) => r.eventId),
           ordered.map((r) => r.eventType),
           ordered.map((r) => r.outcomeIds.join(' ')),
-          ordered.map((r) => r.sessionId),
-          ordered.map((r) => r.test !== null),
-          ordered[0]!.receivedAt,
+          ordered.map((r) => r.sessionId ?? null),
+          ordered.map((r) => Boolean(r.test)),
+          receivedAt,
         ],
       );
       const fresh = new Set(rows.map((r) => r.event_id));
       for (const test of [false, true]) {
         // The batch's new conversions are one event (the store indexes a row per batch, not per
         // conversion), or a few when they would not fit one bus message.
-        const conversions = recs.filter((r) => fresh.has(r.eventId) && (r.test !== null) === test).map(compactConversion);
+        const conversions = recs.filter((r) => fresh.has(r.eventId) && Boolean(r.test) === test);
         if (conversions.length > 0) {
-          const events = chunkConversions(conversions, MAX_EVENT_BYTES).map((chunk) => ({ type: 'ConversionsReported', data: { buyerId, batch, receivedAt: recs[0]!.receivedAt, conversions: chunk } satisfies ConversionsReportedData }));
+          const events = chunkConversions(conversions, MAX_EVENT_BYTES).map((chunk) => ({ type: 'ConversionsReported', data: { buyerId, batch, receivedAt, conversions: chunk } satisfies ConversionsReportedData }));
           await this.rt.store.appendInTransaction(tx, STREAM(buyerId, test, batch), events, 'no_stream', { metadata: { actor } });
         }
       }

@@ -1,5 +1,5 @@
 import { conversionsOf, type ConversionRecord, type ConversionsReportedData } from '@outcomes/contracts';
-import type { ConversionSource, Fact, Pricing } from '@outcomes/domain-optimizer';
+import type { Fact, Pricing } from '@outcomes/domain-optimizer';
 import type { RecordedEvent } from '@outcomes/event-store';
 
 /** The stream categories the optimizer learns from: outcomes, conversions, settlements and claims. */
