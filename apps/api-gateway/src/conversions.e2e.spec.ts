@@ -37,6 +37,9 @@ describe('the Conversions API', () => {
     const read = await api('GET', '/v1/events/zd-1001-resolved', { key });
     expect(read.body).toMatchObject({ event_id: 'zd-1001-resolved', event_type: 'outcome.success', outcome_ids: [outcomeId], test: false, status: 'accepted' });
     const pool = p.db.pool({ max: 1 });
+    // Sent again once its time has aged past 7 days: still a repeat, acknowledged, not refused.
+    const aged = await api<{ status: string }>('POST', '/v1/events', { key, body: { ...event, event_time: new Date(Date.now() - 8 * 86_400_000).toISOString() } });
+    expect(aged).toMatchObject({ status: 200, body: { status: 'duplicate' } });
     const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM es.events, jsonb_array_elements(data->'conversions') c WHERE type = 'ConversionsReported' AND c->>'eventId' = 'zd-1001-resolved'`);
     expect(rows[0]!.n).toBe(1);
   });

@@ -274,8 +274,14 @@ describe('guarantee claims', () => {
     expect((await api('GET', `/v1/claims/${filed.body.id}`, { key: other.body.api_key.secret })).status).toBe(404);
     expect((await api('GET', `/v1/claims/${filed.body.id}`, { key: p.operatorKey })).status).toBe(200);
 
+    const capiClaim = { event_id: 'clm-before-close', event_type: 'guarantee.claim', event_time: new Date().toISOString(), outcome_id: id, claim: { claim_type: 'outcome_failed', description: 'missed a file', requested_amount: '1.00' } };
+    expect((await api<{ status: string }>('POST', '/v1/events', { key, body: capiClaim })).body.status).toBe('accepted');
+
     await pool.query(`UPDATE claims.timers SET due_at = now() WHERE outcome_id = $1 AND kind = 'claim_window'`, [id]);
     await eventually(async () => ((await api<{ claim_window_open: boolean }>('GET', `/v1/outcomes/${id}/settlement`, { key })).body.claim_window_open === false ? true : undefined), 15_000);
+    // A repeat of a claim recorded while the window was open is acknowledged, not judged again.
+    const repeat = await api<{ status: string }>('POST', '/v1/events', { key, body: capiClaim });
+    expect(repeat).toMatchObject({ status: 200, body: { status: 'duplicate' } });
     const late = await api<{ error: { fields: Array<{ field: string }> } }>('POST', '/v1/claims', { key, body: { outcome_id: id, claim_type: 'outcome_failed', description: 'late', requested_amount: '1.00' } });
     expect(late.status).toBe(422);
     expect(late.body.error.fields.map((f) => f.field)).toContain('requested_amount');

@@ -46,12 +46,20 @@ export class ConversionsService {
     const events = checked.map((c, i) => c.event ?? (raw[i] as ConversionEventDto));
     const results: Array<ConversionResult | undefined> = events.map((e, i) => {
       const { problems } = checked[i]!;
-      if (problems.length > 0) {
-        const id = (e as { event_id?: unknown } | null)?.event_id;
-        return { event_id: typeof id === 'string' ? id : `events[${i}]`, status: 'rejected', error: { code: 'validation_failed', message: describeProblems(problems), fields: problems } };
-      }
-      const problem = timingProblem(new Date(e.event_time), now);
-      return problem ? { event_id: e.event_id, status: 'rejected', error: { code: 'rule_violation', message: `event_time ${problem}`, fields: [{ field: 'event_time', reason: problem }] } } : undefined;
+      if (problems.length === 0) return undefined;
+      const id = (e as { event_id?: unknown } | null)?.event_id;
+      return { event_id: typeof id === 'string' ? id : `events[${i}]`, status: 'rejected', error: { code: 'validation_failed', message: describeProblems(problems), fields: problems } };
+    });
+    const timing = events.map((e, i) => (results[i] === undefined ? timingProblem(new Date(e.event_time), now) : null));
+    // A repeat of an event recorded before is acknowledged, whatever the rules would say of it now
+    // (its time may have aged past 7 days, a claim's window may have closed): only events some
+    // rule would refuse are looked up here; the rest find their repeats when they are stored.
+    const judged = events.filter((e, i) => results[i] === undefined && (timing[i] !== null || e.event_type === 'guarantee.claim')).map((e) => e.event_id);
+    const recorded = judged.length === 0 ? new Set<string>() : await this.recordedIds(buyerId, judged);
+    events.forEach((e, i) => {
+      if (results[i] !== undefined) return;
+      if (recorded.has(e.event_id)) results[i] = { event_id: e.event_id, status: 'duplicate' };
+      else if (timing[i]) results[i] = { event_id: e.event_id, status: 'rejected', error: { code: 'rule_violation', message: `event_time ${timing[i]}`, fields: [{ field: 'event_time', reason: timing[i]! }] } };
     });
     const pending = events.map((e, i) => ({ e, i })).filter(({ i }) => results[i] === undefined);
     const lookup =
@@ -150,6 +158,12 @@ export class ConversionsService {
       }
       return fresh;
     });
+  }
+
+  /** Which of these event ids the buyer reported before. */
+  private async recordedIds(buyerId: string, eventIds: readonly string[]): Promise<Set<string>> {
+    const { rows } = await this.rt.pool.query<{ event_id: string }>(`SELECT event_id FROM capi.events WHERE buyer_id = $1 AND event_id = ANY($2::text[])`, [buyerId, eventIds]);
+    return new Set(rows.map((r) => r.event_id));
   }
 
   async get(buyerId: string, eventId: string): Promise<StoredConversion> {
