@@ -100,6 +100,21 @@ describe('settlement', () => {
     await eventually(async () => ((await budgetEvents(failed)).join() === 'BudgetReserved,BudgetReleased' ? true : undefined), 10_000, 'the budget release');
   }, 60_000);
 
+  it('charges a partial success the share of its criteria met, and the budget spends that share only', async () => {
+    const id = await completed(supportCfg, 'half done');
+    const res = await api('POST', '/v1/events', {
+      key,
+      body: { event_id: 't3-partial', event_type: 'outcome.partial', event_time: new Date().toISOString(), outcome_id: id, success_criteria_results: { refund_issued: true, no_reopen_24h: false } },
+    });
+    expect(res.status).toBe(200);
+    expect(await settlement(id, 'charged')).toMatchObject({ price: '0.40', charged: '0.20' });
+    const charged = await eventually(async () => {
+      const { rows } = await pool.query<{ data: { chargedMicros: number; releasedMicros: number } }>(`SELECT data FROM es.events WHERE stream_id LIKE 'budget-%' AND type = 'BudgetCharged' AND data->>'outcomeId' LIKE $1`, [`${id}:%`]);
+      return rows[0]?.data;
+    }, 10_000, 'the budget charge');
+    expect(charged).toMatchObject({ chargedMicros: 200_000, releasedMicros: 200_000 });
+  }, 60_000);
+
   it('applies the type’s default when the attribution window closes without a conversion', async () => {
     const silent = await completed(supportCfg, 'thanks');
     await settlement(silent, 'awaiting');
@@ -138,8 +153,8 @@ describe('settlement', () => {
     const spend = await api<{ data: Array<{ outcome_type: string; net: string; outcomes: number }> }>('GET', '/v1/spend?period=total', { key });
     const byType = Object.fromEntries(spend.body.data.map((r) => [r.outcome_type, r]));
     expect(byType['code.review']).toMatchObject({ net: '2.00', outcomes: 1 });
-    // cs.resolve: three charged (one refunded) and the marker: 4 × 0.40 − 0.40.
-    expect(byType['cs.resolve']).toMatchObject({ net: '1.20', outcomes: 4 });
+    // cs.resolve: three charged (one refunded), a partial success at half, and the marker: 4 × 0.40 + 0.20 − 0.40.
+    expect(byType['cs.resolve']).toMatchObject({ net: '1.40', outcomes: 5 });
     expect((await api('GET', '/v1/spend?period=fortnight', { key })).status).toBe(400);
     expect((await api('GET', '/v1/ledger/balances', { key })).status).toBe(403);
   }, 90_000);

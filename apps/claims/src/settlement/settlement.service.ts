@@ -1,12 +1,13 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { requestCommand } from '@outcomes/bus';
-import { BUDGET_SETTLE, CATALOG_COMMANDS, parseUsd, type ConfigView } from '@outcomes/contracts';
+import { BUDGET_SETTLE, CATALOG_COMMANDS, parseUsd, type ConfigView, type ConversionRecord } from '@outcomes/contracts';
 import { evolveOutcome, initialOutcomeState, type OutcomeEvent, type OutcomeState } from '@outcomes/domain-auction';
 import {
   decideSettlement,
   evolveSettlement,
   initialSettlementState,
   linesOf,
+  partialShareBps,
   type SettlementCommand,
   type SettlementEvent,
   type SettlementState,
@@ -154,7 +155,7 @@ export class SettlementService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** A buyer's conversion, for each outcome it names. Test events never reach here (their category is not consumed). */
-  async onConversion(c: { eventId: string; eventType: string; eventTime: string; outcomeIds: readonly string[] }): Promise<void> {
+  async onConversion(c: Pick<ConversionRecord, 'eventId' | 'eventType' | 'eventTime' | 'outcomeIds' | 'score' | 'successCriteriaResults'>): Promise<void> {
     const verdict = verdictOf(c.eventType);
     if (verdict === null) return;
     for (const outcomeId of c.outcomeIds) {
@@ -164,7 +165,9 @@ export class SettlementService implements OnModuleInit, OnModuleDestroy {
       // Escalated, failed or still running: nothing is charged for it.
       if (state.status === 'none') continue;
       const command: SettlementCommand =
-        verdict === 'expired' ? { type: 'CloseAttribution', now: new Date() } : { type: 'ApplyConversion', eventId: c.eventId, verdict, eventTime: new Date(c.eventTime), now: new Date() };
+        verdict === 'expired'
+          ? { type: 'CloseAttribution', now: new Date() }
+          : { type: 'ApplyConversion', eventId: c.eventId, verdict, ...(verdict === 'partial' ? { partialShareBps: partialShareBps(c) } : {}), eventTime: new Date(c.eventTime), now: new Date() };
       await this.run(outcomeId, command);
     }
   }
@@ -185,10 +188,10 @@ export class SettlementService implements OnModuleInit, OnModuleDestroy {
     const t = s.terms;
     const call = (action: 'charge' | 'release' | 'refund', chargeMicros = 0) =>
       requestCommand(this.rt.bus, BUDGET_SETTLE, { budget_id: t.budgetId, reservation_id: t.reservationId, action, charge_micros: chargeMicros });
-    if (s.status === 'charged') await call('charge', t.priceMicros);
+    if (s.status === 'charged') await call('charge', s.chargedMicros);
     if (s.status === 'released') await call('release');
     if (s.status === 'refunded') {
-      await call('charge', t.priceMicros);
+      await call('charge', s.chargedMicros);
       await call('refund');
     }
   }

@@ -17,13 +17,13 @@ const LIMIT = 5_000_000;
 
 type Step =
   | { kind: 'award'; price: number; escalates: boolean; guaranteed: boolean }
-  | { kind: 'conversion'; outcome: number; verdict: 'success' | 'failure' | 'partial'; late: boolean; id: number }
+  | { kind: 'conversion'; outcome: number; verdict: 'success' | 'failure' | 'partial'; share: number; late: boolean; id: number }
   | { kind: 'closeAttribution' | 'closeWindow'; outcome: number }
   | { kind: 'claim'; outcome: number; amount: number; decision: 'approved' | 'partially_approved' | 'denied' };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('award' as const), price: fc.integer({ min: 0, max: CAP }), escalates: fc.boolean(), guaranteed: fc.boolean() }),
-  fc.record({ kind: fc.constant('conversion' as const), outcome: fc.nat(12), verdict: fc.constantFrom('success' as const, 'failure' as const, 'partial' as const), late: fc.boolean(), id: fc.nat(4) }),
+  fc.record({ kind: fc.constant('conversion' as const), outcome: fc.nat(12), verdict: fc.constantFrom('success' as const, 'failure' as const, 'partial' as const), share: fc.integer({ min: 0, max: 10_000 }), late: fc.boolean(), id: fc.nat(4) }),
   fc.record({ kind: fc.constantFrom('closeAttribution' as const, 'closeWindow' as const), outcome: fc.nat(12) }),
   fc.record({ kind: fc.constant('claim' as const), outcome: fc.nat(12), amount: fc.integer({ min: 1, max: 3 * CAP }), decision: fc.constantFrom('approved' as const, 'partially_approved' as const, 'denied' as const) }),
 );
@@ -54,7 +54,7 @@ it('keeps the ledger balanced, charges within the cap and the budget, never for 
         if (after.status === 'none') return;
         // The budget follows the settlement's state, as the service does.
         const r = `out_${i}:0`;
-        if (after.status === 'charged' || after.status === 'refunded') budgetDo({ type: 'Settle', outcomeId: r, chargeMicros: after.terms.priceMicros, now });
+        if (after.status === 'charged' || after.status === 'refunded') budgetDo({ type: 'Settle', outcomeId: r, chargeMicros: after.chargedMicros, now });
         if (after.status === 'released') budgetDo({ type: 'Release', outcomeId: r, now });
         if (after.status === 'refunded') budgetDo({ type: 'Refund', outcomeId: r, now });
       };
@@ -96,7 +96,7 @@ it('keeps the ledger balanced, charges within the cap and the budget, never for 
         } else {
           const i = st.outcome;
           if (i >= settlements.length || settlements[i]!.status === 'none') continue;
-          if (st.kind === 'conversion') settle(i, { type: 'ApplyConversion', eventId: `ev-${st.id}`, verdict: st.verdict, eventTime: new Date(now.getTime() + (st.late ? 8 : 1) * day), now });
+          if (st.kind === 'conversion') settle(i, { type: 'ApplyConversion', eventId: `ev-${st.id}`, verdict: st.verdict, partialShareBps: st.share, eventTime: new Date(now.getTime() + (st.late ? 8 : 1) * day), now });
           else if (st.kind === 'closeAttribution') settle(i, { type: 'CloseAttribution', now });
           else if (st.kind === 'closeWindow') settle(i, { type: 'CloseClaimWindow', now });
           else if (st.kind === 'claim') {

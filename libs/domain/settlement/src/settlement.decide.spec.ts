@@ -6,6 +6,8 @@ import {
   evolveSettlement,
   initialSettlementState,
   linesOf,
+  partialShareBps,
+  shareOf,
   SettlementRefused,
   type SettlementCommand,
   type SettlementEvent,
@@ -54,6 +56,26 @@ describe('settlement', () => {
     // A failure observed after the window moves nothing.
     const late = after(open(capi), convert('s', 'success'), convert('late', 'failure', new Date(now.getTime() + 8 * day)));
     expect(late.at(-1)).toMatchObject({ type: 'ConversionNoted', data: { reason: 'the conversion happened after the attribution window' } });
+  });
+
+  it('charges a partial success its share of the price, releases the rest, and refunds that share if a failure follows', () => {
+    const partial = (eventId: string, partialShareBps: number): SettlementCommand => ({ type: 'ApplyConversion', eventId, verdict: 'partial', partialShareBps, eventTime: now, now });
+    const h = after(open(capi), partial('p', 4_000));
+    expect(h.at(-1)).toMatchObject({ type: 'OutcomeCharged', data: { amountMicros: 180_000, feeMicros: 18_000, cause: { kind: 'conversion', ref: 'p' } } });
+    expect(spec.given(h).state).toMatchObject({ status: 'charged', chargedMicros: 180_000 });
+    const reopened = after(open(capi), partial('p', 4_000), convert('f', 'failure'));
+    expect(reopened.at(-1)).toMatchObject({ type: 'OutcomeRefunded', data: { amountMicros: 180_000 } });
+    expect([...balances(reopened).values()].every((v) => v === 0)).toBe(true);
+    // Nothing earned: released; a full share: the whole price.
+    expect(after(open(capi), partial('p0', 0)).at(-1)!.type).toBe('ChargeReleased');
+    expect(after(open(capi), partial('p1', 10_000)).at(-1)).toMatchObject({ data: { amountMicros: 450_000 } });
+  });
+
+  it('takes a partial success’s share from the buyer’s score, else from the criteria met', () => {
+    expect(partialShareBps({ score: 0.735, successCriteriaResults: { a: false } })).toBe(7_350);
+    expect(partialShareBps({ score: null, successCriteriaResults: { resolved: true, no_reopen_24h: false, csat: true, note: 'x' } })).toBe(6_666);
+    expect(partialShareBps({ score: null, successCriteriaResults: null })).toBe(0);
+    expect(shareOf(Number.MAX_SAFE_INTEGER, 10_000)).toBe(Number.MAX_SAFE_INTEGER);
   });
 
   it('applies the type’s default when the window closes without a conversion, and only then', () => {

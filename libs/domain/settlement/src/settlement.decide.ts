@@ -4,7 +4,7 @@
  * events (integer micro-dollars; every event's debits equal its credits), each naming its cause.
  *
  * cAPI-verified outcomes wait for the buyer's conversion: a success charges the reserved clearing
- * price, a failure releases it, a failure after a success within the attribution window refunds
+ * price, a partial success the share of it the buyer's conversion gives, a failure releases it, a failure after a success within the attribution window refunds
  * it, and when the window closes with no conversion the outcome type's default applies.
  * Guarantee-backed outcomes are charged on delivery; their claim window opens, and when it closes
  * the engine's reserve for claims is released. Escalated and failed outcomes never open one.
@@ -81,7 +81,8 @@ export type SettlementCommand =
   | { readonly type: 'Open'; readonly terms: SettlementTerms; readonly now: Date }
   /** An escalated outcome the configuration bills in part: `terms.priceMicros` is the partial amount (at most the clearing price). */
   | { readonly type: 'OpenPartial'; readonly terms: SettlementTerms; readonly now: Date }
-  | { readonly type: 'ApplyConversion'; readonly eventId: string; readonly verdict: Verdict; readonly eventTime: Date; readonly now: Date }
+  /** `partialShareBps`: for a partial success, the share of the price it earns (0 to 10,000; see `partialShareBps`). */
+  | { readonly type: 'ApplyConversion'; readonly eventId: string; readonly verdict: Verdict; readonly partialShareBps?: number; readonly eventTime: Date; readonly now: Date }
   | { readonly type: 'CloseAttribution'; readonly now: Date }
   | { readonly type: 'CloseClaimWindow'; readonly now: Date }
   | { readonly type: 'PayClaim'; readonly claimId: string; readonly amountMicros: number; readonly now: Date };
@@ -96,6 +97,19 @@ export class SettlementRefused extends Error {
     this.name = 'SettlementRefused';
   }
 }
+
+/**
+ * How much of the price a partial success earns, in basis points: the buyer's `score` when it gives
+ * one, else the share of its boolean success criteria that were met; with neither, nothing.
+ */
+export function partialShareBps(c: { readonly score: number | null; readonly successCriteriaResults: Readonly<Record<string, unknown>> | null }): number {
+  if (typeof c.score === 'number' && Number.isFinite(c.score)) return Math.min(10_000, Math.max(0, Math.round(c.score * 10_000)));
+  const criteria = Object.values(c.successCriteriaResults ?? {}).filter((v): v is boolean => typeof v === 'boolean');
+  return criteria.length === 0 ? 0 : Math.floor((criteria.filter(Boolean).length * 10_000) / criteria.length);
+}
+
+/** `bps` of a price, rounded down, exact for any safe price. */
+export const shareOf = (priceMicros: number, bps: number): number => Number((BigInt(priceMicros) * BigInt(bps)) / 10_000n);
 
 export const feeOf = (amountMicros: number, takeRateBps: number): number => Math.floor((amountMicros * takeRateBps) / 10_000);
 
@@ -140,7 +154,11 @@ export function decideSettlement(command: SettlementCommand, state: SettlementSt
       const inWindow = t.attributionEndsAt === null || command.eventTime.getTime() <= Date.parse(t.attributionEndsAt);
       if (!inWindow) return note('the conversion happened after the attribution window');
       const success = command.verdict !== 'failure';
-      if (state.status === 'awaiting') return success ? [charge(t, cause, at)] : [{ type: 'ChargeReleased', data: { outcomeId, cause, at } }];
+      if (state.status === 'awaiting') {
+        // A partial success is charged its share of the price; the rest of the reservation goes back.
+        const amount = !success ? 0 : command.verdict === 'partial' ? shareOf(t.priceMicros, Math.min(10_000, Math.max(0, Math.floor(command.partialShareBps ?? 0)))) : t.priceMicros;
+        return amount > 0 ? [charge(t, cause, at, amount)] : [{ type: 'ChargeReleased', data: { outcomeId, cause, at } }];
+      }
       if (state.status === 'charged' && !success) {
         // A success contradicted within the window (a reopened ticket): the charge is given back.
         return [{ type: 'OutcomeRefunded', data: { outcomeId, amountMicros: state.chargedMicros, lines: reverse(chargeLines(t, state.chargedMicros)), cause, at } }];
@@ -172,9 +190,9 @@ export function decideSettlement(command: SettlementCommand, state: SettlementSt
   }
 }
 
-function charge(t: SettlementTerms, cause: Cause, at: string): SettlementEvent {
-  const lines = chargeLines(t, t.priceMicros);
-  return { type: 'OutcomeCharged', data: { outcomeId: t.outcomeId, amountMicros: t.priceMicros, feeMicros: feeOf(t.priceMicros, t.takeRateBps), lines, cause, at } };
+function charge(t: SettlementTerms, cause: Cause, at: string, amountMicros = t.priceMicros): SettlementEvent {
+  const lines = chargeLines(t, amountMicros);
+  return { type: 'OutcomeCharged', data: { outcomeId: t.outcomeId, amountMicros, feeMicros: feeOf(amountMicros, t.takeRateBps), lines, cause, at } };
 }
 
 export function evolveSettlement(state: SettlementState, event: SettlementEvent): SettlementState {
