@@ -50,6 +50,8 @@ beforeAll(async () => {
         void run.complete({ done: true });
         return true;
       },
+      // The engine answers the claims it is asked to (the others it leaves to the operator's route).
+      claim: (notice) => (notice.description.startsWith('answer me') ? { kind: 'review_log', description: `${notice.display_id}: the diff under review did not touch ${notice.outcome_id}'s query builder` } : undefined),
     }),
   );
   const buyer = await api<{ api_key: { secret: string } }>('POST', '/v1/buyers', { key: p.operatorKey, body: { name: 'Acme' } });
@@ -278,6 +280,25 @@ describe('guarantee claims', () => {
     expect((await event('clm-capi-outcome', { event_type: 'guarantee.claim', outcome_id: undefined, session_id: undefined, claim: { claim_type: 'outcome_failed', description: 'x', requested_amount: '1.00' } })).status).toBe(400);
   }, 60_000);
 
+  it('tells the engine of a claim against its work and adds its answer as the engine’s evidence, before the decision', async () => {
+    const id = await completed(reviewCfg, 'PR #42');
+    await settlement(id, 'charged');
+    const filed = await api<{ id: string; display_id: string }>('POST', '/v1/claims', { key, body: { outcome_id: id, claim_type: 'outcome_failed', description: 'answer me: the review missed a race', requested_amount: '1.00' } });
+    expect(filed.status).toBe(201);
+    const answered = await eventually(async () => {
+      const claim = await api<{ evidence: Array<{ by: string; kind: string; description: string }> }>('GET', `/v1/claims/${filed.body.id}`, { key });
+      return claim.body.evidence.find((e) => e.by === 'engine');
+    }, 15_000, 'the engine’s answer');
+    expect(answered).toEqual(expect.objectContaining({ kind: 'review_log', description: `${filed.body.display_id}: the diff under review did not touch ${id}'s query builder` }));
+    // Once decided, the claim takes no more evidence from either side.
+    await api('POST', `/v1/claims/${filed.body.id}/review`, { key: p.operatorKey });
+    await api('POST', `/v1/claims/${filed.body.id}/decision`, { key: p.operatorKey, body: { decision: 'denied', approved_amount: '0', findings: 'out of scope, as the engine said' } });
+    const late = await api('POST', `/v1/claims/${filed.body.id}/engine-evidence`, { key: p.operatorKey, body: { kind: 'review_log', description: 'more' } });
+    expect(late.status).toBe(422);
+    const evidence = (await api<{ evidence: Array<{ by: string }> }>('GET', `/v1/claims/${filed.body.id}`, { key })).body.evidence;
+    expect(evidence.filter((e) => e.by === 'engine')).toHaveLength(1);
+  }, 60_000);
+
   it('lets the buyer withdraw an undecided claim, and refuses claims after the window closes', async () => {
     const id = await completed(reviewCfg, 'PR #41');
     await settlement(id, 'charged');
@@ -335,7 +356,7 @@ describe('the dashboard’s read models', () => {
 
     const results = await api<{ data: Array<{ outcome_type: string; successes: number; escalations: number; claims: number; success_rate: number | null; cost_per_success: string | null }> }>('GET', '/v1/results', { key });
     const byType = Object.fromEntries(results.body.data.map((r) => [r.outcome_type, r]));
-    expect(byType['code.review']).toMatchObject({ escalations: 0, claims: 2, success_rate: 1 });
+    expect(byType['code.review']).toMatchObject({ escalations: 0, claims: 3, success_rate: 1 });
     expect(byType['legal.review']).toMatchObject({ successes: 0, escalations: 1, success_rate: 0, cost_per_success: null });
 
     const snapshot = async () => (await pool.query(`SELECT * FROM claims.outcome_history ORDER BY outcome_id`)).rows;

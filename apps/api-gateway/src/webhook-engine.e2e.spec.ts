@@ -62,6 +62,8 @@ beforeAll(async () => {
           if (mode === 'decline') return answer(200, { acknowledged: false, reason: 'at capacity' });
           answer(200, { acknowledged: true });
           return void setTimeout(() => void work(body), 20);
+        case '/claim-filed':
+          return answer(200, { answer: { kind: 'scope_statement', description: `about ${String(body['display_id'])}: the race was in code outside the diff` } });
         default:
           return answer(200, {});
       }
@@ -205,4 +207,17 @@ describe('a webhook engine', () => {
     expect(feedback.success_probability).toBeGreaterThan(0);
     expect(Date.parse(feedback.end_date)).toBeGreaterThan(Date.parse(feedback.start_date));
   }, 40_000);
+
+  it('is told of a claim against its work by a signed call, and its reply is added as its evidence', async () => {
+    const outcomeId = callsTo('/accept-award')[0]!.body['outcome_id'] as string;
+    const filed = await eventually(async () => {
+      const res = await api<{ id: string; display_id: string }>('POST', '/v1/claims', { key, body: { outcome_id: outcomeId, claim_type: 'outcome_failed', description: 'missed a race', requested_amount: '0.10' } });
+      return res.status === 201 ? res.body : undefined;
+    }, 20_000, 'a claim on the delivered review');
+    const notice = await eventually(() => callsTo('/claim-filed').find((c) => c.body['claim_id'] === filed.id), 20_000, 'the claim notice');
+    expect(notice.body).toMatchObject({ claim_id: filed.id, display_id: filed.display_id, outcome_id: outcomeId, claim_type: 'outcome_failed', requested_amount: '0.10' });
+    expect(notice.signed).toBe(true);
+    const answered = await eventually(async () => (await api<{ evidence: Array<{ by: string; kind: string; description: string }> }>('GET', `/v1/claims/${filed.id}`, { key })).body.evidence.find((e) => e.by === 'engine'), 20_000, 'the answer');
+    expect(answered).toMatchObject({ kind: 'scope_statement', description: `about ${filed.display_id}: the race was in code outside the diff` });
+  }, 60_000);
 });

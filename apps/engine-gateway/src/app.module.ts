@@ -1,5 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { Aggregates, type Sealer, type ServiceRuntime } from '@outcomes/platform';
+import { ClaimNotices } from './claims/claim-notices';
+import { ClaimNoticesHandlers } from './claims/claim-notices.handlers';
 import type { EngineGatewayConfig } from './config';
 import { EnginesHandlers } from './engines/engines.handlers';
 import { EnginesService } from './engines/engines.service';
@@ -12,7 +14,7 @@ export class EngineGatewayModule {
   static with(rt: ServiceRuntime, sealer: Sealer, config: EngineGatewayConfig): DynamicModule {
     return {
       module: EngineGatewayModule,
-      controllers: [EnginesHandlers, BridgeHandlers],
+      controllers: [EnginesHandlers, BridgeHandlers, ClaimNoticesHandlers],
       providers: [
         { provide: RUNTIME, useValue: rt },
         { provide: AGGREGATES, useValue: new Aggregates(rt.store) },
@@ -20,6 +22,7 @@ export class EngineGatewayModule {
         { provide: BRIDGE_CONFIG, useValue: config },
         EnginesService,
         WebhookBridge,
+        ClaimNotices,
       ],
     };
   }

@@ -81,6 +81,8 @@ export class WithdrawClaimCommand extends ClaimRefCommand {
 }
 
 export class AddEvidenceCommand extends ClaimRefCommand {
+  /** Given by a caller that may send the same item again (an engine's answer to a redelivered notice): the item is added once. */
+  @IsOptional() @Matches(/^evd_[A-Za-z0-9_]{1,60}$/) evidence_id?: string;
   @IsIn(['buyer', 'engine']) by!: 'buyer' | 'engine';
   @Matches(/^[a-z][a-z0-9_]{0,39}$/) kind!: string;
   @IsString() @Length(1, 2000) description!: string;

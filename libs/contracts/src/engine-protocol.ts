@@ -7,6 +7,11 @@ export const ENGINE_SUBJECTS = {
   bidRequest: (engineId: string) => `engine.${engineId}.bid`,
   award: (engineId: string) => `engine.${engineId}.award`,
   notice: (engineId: string) => `engine.${engineId}.notice`,
+  /**
+   * A claim filed against one of the engine's outcomes (`ClaimNotice`), as a request: the reply
+   * (`ClaimNoticeReply`) is the engine's answer, added to the claim as its evidence.
+   */
+  claim: (engineId: string) => `engine.${engineId}.claim`,
   /** The delivery optimizer's feedback (`PerformanceFeedback`), per outcome type and period. */
   feedback: (engineId: string) => `engine.${engineId}.feedback`,
   execution: (engineId: string, outcomeId: string, kind: ExecutionKind) => `exec.${engineId}.${outcomeId}.${kind}`,
@@ -164,6 +169,26 @@ export interface CredentialRef {
 }
 
 export type RedeemCredentialResponse = { readonly credentials: Record<string, string> } | { readonly error: string };
+
+/**
+ * A claim filed against an engine's delivered outcome: a NATS engine gets it on
+ * `engine.<id>.claim`, a webhook engine by `POST /claim-filed`. The engine may answer, before the
+ * operator decides, with its own side: a kind (`review_log`, `scope_statement`…) and a description.
+ */
+export interface ClaimNotice {
+  readonly claim_id: string;
+  /** CLM-000123 */
+  readonly display_id: string;
+  readonly outcome_id: string;
+  readonly claim_type: string;
+  readonly description: string;
+  readonly requested_amount: string;
+  readonly filed_at: string;
+}
+
+export interface ClaimNoticeReply {
+  readonly answer?: { readonly kind: string; readonly description: string };
+}
 
 /** The inbox prefix of an engine's own requests: its credentials let it read replies there only. */
 export const engineInboxPrefix = (engineId: string) => `_INBOX_${engineId}`;

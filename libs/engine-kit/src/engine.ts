@@ -1,5 +1,5 @@
 import { decodeJson, encodeJson, type Bus } from '@outcomes/bus';
-import { ENGINE_SUBJECTS, formatUsd, type Award, type CredentialRef, type RedeemCredentialResponse, type AwardResponse, type BidRequest, type BidResponse, type ExecutionKind, type ExecutionPayloads, type LossNotice, type PerformanceFeedback } from '@outcomes/contracts';
+import { ENGINE_SUBJECTS, formatUsd, type Award, type CredentialRef, type RedeemCredentialResponse, type AwardResponse, type BidRequest, type BidResponse, type ClaimNotice, type ClaimNoticeReply, type ExecutionKind, type ExecutionPayloads, type LossNotice, type PerformanceFeedback } from '@outcomes/contracts';
 
 /** What an engine streams while it works on an awarded outcome; exactly one of the last three ends it. */
 export class Execution {
@@ -73,6 +73,11 @@ export interface EngineBehaviour {
   loss?(notice: LossNotice): void;
   /** The delivery optimizer's feedback on the engine's work per outcome type (delivery and performance indices). */
   feedback?(feedback: PerformanceFeedback): void;
+  /**
+   * A claim filed against the engine's work. What it returns is its answer, added to the claim as
+   * the engine's evidence before the operator decides; undefined answers nothing.
+   */
+  claim?(notice: ClaimNotice): Promise<{ kind: string; description: string } | undefined> | { kind: string; description: string } | undefined;
 }
 
 export interface RunningEngine {
@@ -108,6 +113,15 @@ export function runEngine(bus: Bus, engineId: string, behaviour: EngineBehaviour
     bus.nc.subscribe(bus.subject(ENGINE_SUBJECTS.notice(engineId)), {
       callback: (err, msg) => {
         if (!err) behaviour.loss?.(decodeJson<LossNotice>(msg.data));
+      },
+    }),
+    bus.nc.subscribe(bus.subject(ENGINE_SUBJECTS.claim(engineId)), {
+      callback: (err, msg) => {
+        if (err) return;
+        void (async () => {
+          const answer = await behaviour.claim?.(decodeJson<ClaimNotice>(msg.data));
+          msg.respond(encodeJson((answer ? { answer } : {}) satisfies ClaimNoticeReply));
+        })().catch(() => msg.respond(encodeJson({} satisfies ClaimNoticeReply)));
       },
     }),
     bus.nc.subscribe(bus.subject(ENGINE_SUBJECTS.feedback(engineId)), {

@@ -62,7 +62,7 @@ export class ClaimsHandlers {
   @MessagePattern(CLAIM_COMMANDS.addEvidence)
   async addEvidence(@Payload() cmd: AddEvidenceCommand): Promise<unknown> {
     const file = cmd.file_base64 && cmd.content_type ? { name: cmd.file_name ?? 'evidence', contentType: cmd.content_type, base64: cmd.file_base64 } : null;
-    return claimView(await this.claims.addEvidence(cmd.claim_id, cmd.buyer_id, cmd.by, cmd.kind, cmd.description, file, cmd.by === 'engine' ? 'operator' : (cmd.buyer_id ?? 'operator')));
+    return claimView(await this.claims.addEvidence(cmd.claim_id, cmd.buyer_id, cmd.by, cmd.kind, cmd.description, file, cmd.by === 'engine' ? 'operator' : (cmd.buyer_id ?? 'operator'), cmd.evidence_id));
   }
 
   @MessagePattern(CLAIM_COMMANDS.review)

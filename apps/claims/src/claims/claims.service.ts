@@ -143,9 +143,9 @@ export class ClaimsService {
     description: string,
     file: { name: string; contentType: string; base64: string } | null,
     actor: string,
+    evidenceId = `evd_${newId('evt').slice(4)}`,
   ): Promise<LiveClaim> {
     await this.get(claimId, buyerId);
-    const evidenceId = `evd_${newId('evt').slice(4)}`;
     let meta: { name: string; contentType: string; sizeBytes: number; sha256: string } | null = null;
     if (file) {
       const bytes = Buffer.from(file.base64, 'base64');

@@ -13,6 +13,8 @@ import {
   type AwardResponse,
   type BidRequest,
   type BidResponse,
+  type ClaimNotice,
+  type ClaimNoticeReply,
   type ConfigurationUpdate,
   type ConfigView,
   type ExecutionCallback,
@@ -36,6 +38,7 @@ export const WEBHOOK_PATHS = {
   loss: '/loss-notice',
   configuration: '/configuration-updated',
   feedback: '/performance-feedback',
+  claim: '/claim-filed',
 } as const;
 
 /** The configuration as an award carried it, less the credential references (those belong to that award alone). */
@@ -169,6 +172,18 @@ export class WebhookBridge implements OnModuleInit, OnModuleDestroy {
       [engineId, award.config_id, award.config_version, JSON.stringify(withoutRefs(engineFacingConfig(award)))],
     );
     return { acknowledged: true };
+  }
+
+  /** A claim against the engine's work; its reply may carry its answer. Throws when the engine cannot be reached after the retries. */
+  async claimFiled(engineId: string, notice: ClaimNotice): Promise<ClaimNoticeReply> {
+    const target = await this.target(engineId);
+    if (!target) return {};
+    const res = await postSigned({ ...this.call(target, WEBHOOK_PATHS.claim, `claim:${notice.claim_id}`, notice), ...this.retrying() });
+    try {
+      return (JSON.parse(res.text) as ClaimNoticeReply | null) ?? {};
+    } catch {
+      return {};
+    }
   }
 
   async notice(engineId: string, notice: LossNotice): Promise<void> {

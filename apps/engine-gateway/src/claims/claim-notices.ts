@@ -1,0 +1,75 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CommandFailedError, decodeJson, encodeJson, requestCommand } from '@outcomes/bus';
+import { CLAIM_COMMANDS, ENGINE_SUBJECTS, formatUsd, type ClaimNotice, type ClaimNoticeReply } from '@outcomes/contracts';
+import type { ServiceRuntime } from '@outcomes/platform';
+import type { EngineGatewayConfig } from '../config';
+import { EnginesService } from '../engines/engines.service';
+import { BRIDGE_CONFIG, RUNTIME } from '../tokens';
+import { WebhookBridge } from '../webhooks/bridge.service';
+
+/** What `ClaimFiled` carries that an engine is told. */
+export interface ClaimFiledData {
+  readonly claimId: string;
+  readonly number: number;
+  readonly basis: { readonly outcomeId: string; readonly engineId: string };
+  readonly claimType: string;
+  readonly description: string;
+  readonly requestedMicros: number;
+  readonly at: string;
+}
+
+const KIND = /^[a-z][a-z0-9_]{0,39}$/;
+
+/**
+ * Tells an engine of each claim filed against its work and adds its answer to the claim as the
+ * engine's evidence, before the operator decides. A NATS engine is asked on `engine.<id>.claim`,
+ * a webhook engine by `POST /claim-filed`; either way the reply is the answer. The answer's
+ * evidence id is the claim's own, so a notice delivered again adds nothing twice. An engine that
+ * cannot be reached makes the handler fail, and the consumer tries again with backoff.
+ */
+@Injectable()
+export class ClaimNotices {
+  constructor(
+    @Inject(RUNTIME) private readonly rt: ServiceRuntime,
+    @Inject(BRIDGE_CONFIG) private readonly config: EngineGatewayConfig,
+    private readonly engines: EnginesService,
+    private readonly bridge: WebhookBridge,
+  ) {}
+
+  async deliver(d: ClaimFiledData): Promise<void> {
+    const engineId = d.basis.engineId;
+    const engine = await this.engines.get(engineId).catch(() => undefined);
+    if (!engine) {
+      this.rt.logger.warn({ claimId: d.claimId, engineId }, 'a claim names an engine that is not registered');
+      return;
+    }
+    const notice: ClaimNotice = {
+      claim_id: d.claimId,
+      display_id: `CLM-${String(d.number).padStart(6, '0')}`,
+      outcome_id: d.basis.outcomeId,
+      claim_type: d.claimType,
+      description: d.description,
+      requested_amount: formatUsd(d.requestedMicros),
+      filed_at: d.at,
+    };
+    const reply = engine.profile.transport.type === 'webhook' ? await this.bridge.claimFiled(engineId, notice) : await this.ask(engineId, notice);
+    const answer = reply?.answer;
+    if (!answer) return;
+    if (typeof answer.kind !== 'string' || !KIND.test(answer.kind) || typeof answer.description !== 'string' || answer.description.length < 1 || answer.description.length > 2000) {
+      this.rt.logger.warn({ claimId: d.claimId, engineId }, 'an engine answered a claim with a malformed answer (kind: lowercase snake_case; description: 1 to 2000 characters)');
+      return;
+    }
+    try {
+      await requestCommand(this.rt.bus, CLAIM_COMMANDS.addEvidence, { claim_id: d.claimId, by: 'engine', kind: answer.kind, description: answer.description, evidence_id: `evd_answer_${d.claimId.slice(4)}` });
+    } catch (err) {
+      // Decided or withdrawn before the engine answered: its answer comes too late, and that is final.
+      if (err instanceof CommandFailedError && err.code === 'RULE_VIOLATION') this.rt.logger.info({ claimId: d.claimId, engineId, reason: err.message }, 'an engine answered a claim that is closed');
+      else throw err;
+    }
+  }
+
+  private async ask(engineId: string, notice: ClaimNotice): Promise<ClaimNoticeReply> {
+    const msg = await this.rt.bus.nc.request(this.rt.bus.subject(ENGINE_SUBJECTS.claim(engineId)), encodeJson(notice), { timeout: this.config.webhookTimeoutMs });
+    return decodeJson<ClaimNoticeReply>(msg.data) ?? {};
+  }
+}
