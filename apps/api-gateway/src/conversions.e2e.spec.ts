@@ -133,6 +133,10 @@ describe('the Conversions API', () => {
     const latin = await api<{ error: { fields: unknown[] } }>('POST', '/v1/events/batch', { key, raw: JSON.stringify({ events: [event(3)] }), headers: { 'content-type': 'application/json; charset=latin1' } });
     expect(latin.status).toBe(400);
     expect(latin.body.error.fields).toEqual([{ field: 'body', reason: 'charset latin1 is not supported' }]);
+    // The bytes go on in one NATS message: a body that would not fit is refused here, not half-sent.
+    const huge = await api<{ error: { fields: Array<{ field: string; reason: string }> } }>('POST', '/v1/events/batch', { key, raw: JSON.stringify({ events: [{ ...event(4), notes: 'n'.repeat(1_100_000) }] }) });
+    expect(huge.status).toBe(400);
+    expect(huge.body.error.fields[0]).toMatchObject({ field: 'body', reason: expect.stringMatching(/^is larger than \d+ bytes$/) });
     const pool = p.db.pool({ max: 1 });
     const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM capi.events WHERE event_id LIKE 'env-%'`);
     expect(rows[0]!.n).toBe(0);

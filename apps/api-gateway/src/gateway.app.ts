@@ -20,7 +20,9 @@ export async function createGatewayApp(rt: ServiceRuntime, config: GatewayConfig
   app.disable('x-powered-by');
   app.use(traceRequests);
   // A conversion batch is forwarded to capi-ingest as the bytes that came: parsed once, there.
-  app.useBodyParser('raw', { limit: '1mb', type: (req: IncomingMessage) => req.url?.split('?')[0] === CONVERSION_BATCH_PATH && /^application\/json\b/i.test(req.headers['content-type'] ?? '') });
+  // The bytes go on in one NATS message, with the request's headers: keep room for those.
+  const batchLimit = Math.min(1024 * 1024, (rt.bus.nc.info?.max_payload ?? 1024 * 1024) - 16 * 1024);
+  app.useBodyParser('raw', { limit: batchLimit, type: (req: IncomingMessage) => req.url?.split('?')[0] === CONVERSION_BATCH_PATH && /^application\/json\b/i.test(req.headers['content-type'] ?? '') });
   app.useBodyParser('json', { limit: '1mb' });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ApiErrorFilter());

@@ -7,10 +7,10 @@ const BY_STATUS: Readonly<Record<number, ApiErrorCode>> = { 400: 'validation_fai
 
 /** Body-parser's refusals (malformed JSON, too large) arrive as errors with a status and a type. */
 const bodyParserError = (err: unknown): ApiError | undefined => {
-  const e = err as { type?: unknown; status?: unknown; message?: unknown };
+  const e = err as { type?: unknown; status?: unknown; message?: unknown; limit?: unknown };
   if (typeof e?.type !== 'string' || typeof e.status !== 'number') return undefined;
   if (e.type === 'entity.parse.failed') return new ApiError('validation_failed', 'the body is not valid JSON', [{ field: 'body', reason: 'is not valid JSON' }]);
-  if (e.type === 'entity.too.large') return new ApiError('validation_failed', 'the body is too large', [{ field: 'body', reason: 'is larger than 1 MB' }]);
+  if (e.type === 'entity.too.large') return new ApiError('validation_failed', 'the body is too large', [{ field: 'body', reason: typeof e.limit === 'number' ? `is larger than ${e.limit} bytes` : 'is too large' }]);
   return new ApiError('validation_failed', String(e.message ?? 'the body could not be read'), [{ field: 'body', reason: String(e.message ?? 'could not be read') }]);
 };
 
