@@ -56,13 +56,16 @@ async function main(): Promise<void> {
       // A tenth of the batch repeats ids sent before (or earlier in this batch, for the first one).
       for (let i = 0; i < BATCH - fresh; i++) events.push(event(Math.floor(Math.random() * (first + fresh))));
       const t0 = performance.now();
-      const res = await call<{ results: Array<{ status: string }> }>('POST', '/v1/events/batch', key, { events });
+      const res = await call<{ results: Array<{ status: string; error?: unknown }> }>('POST', '/v1/events/batch', key, { events });
       batchMs.push(performance.now() - t0);
       if (res.status !== 200) throw new Error(`batch answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
       for (const r of res.body.results) {
         if (r.status === 'accepted') accepted++;
         else if (r.status === 'duplicate') duplicates++;
-        else other++;
+        else {
+          other++;
+          if (other === 1) console.error(`first refusal: ${JSON.stringify(r).slice(0, 500)}`);
+        }
       }
     }
   };
