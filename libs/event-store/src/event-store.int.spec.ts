@@ -114,6 +114,26 @@ describe('append', () => {
   });
 });
 
+describe('appendWithWrites', () => {
+  it('appends and writes the read model in one statement: both or neither', async () => {
+    await store.pool.query('CREATE TABLE IF NOT EXISTS with_writes (id text PRIMARY KEY, total int NOT NULL CHECK (total >= 0))');
+    const also = (id: string, total: number) => ({ name: 'spec_totals', ctes: `upserted AS (INSERT INTO with_writes (id, total) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET total = EXCLUDED.total)`, values: [id, total] });
+    const r = await store.appendWithWrites('tally-1', [ev('Added', { by: 2 })], 'no_stream', also('tally-1', 2), { metadata: { actor: 'spec' } });
+    expect(r.nextExpectedVersion).toBe(1n);
+    expect((await store.pool.query('SELECT total FROM with_writes WHERE id = $1', ['tally-1'])).rows).toEqual([{ total: 2 }]);
+    expect((await store.readStream('tally-1'))[0]!.metadata.actor).toBe('spec');
+    // A refused append writes no read model...
+    await expect(store.appendWithWrites('tally-1', [ev('Added', { by: 5 })], 'no_stream', also('tally-1', 7))).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    expect((await store.pool.query('SELECT total FROM with_writes WHERE id = $1', ['tally-1'])).rows).toEqual([{ total: 2 }]);
+    // ...and a refused write stores no event.
+    await expect(store.appendWithWrites('tally-1', [ev('Removed', { by: 3 })], 1n, also('tally-1', -1))).rejects.toThrow(/check constraint/);
+    expect((await store.readStream('tally-1')).map((e) => e.type)).toEqual(['Added']);
+    const next = await store.appendWithWrites('tally-1', [ev('Added', { by: 1 })], 1n, also('tally-1', 3));
+    expect(next.nextExpectedVersion).toBe(2n);
+    expect((await store.pool.query('SELECT total FROM with_writes WHERE id = $1', ['tally-1'])).rows).toEqual([{ total: 3 }]);
+  });
+});
+
 describe('immutability', () => {
   it('refuses UPDATE, DELETE and TRUNCATE of events', async () => {
     await store.append('immutable-1', [ev('A', { v: 1 })]);

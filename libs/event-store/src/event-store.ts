@@ -25,6 +25,17 @@ export interface AppendOptions {
   readonly metadata?: EventMetadata;
 }
 
+/**
+ * Writes that go with an append in the same statement (so in its transaction, in one round trip):
+ * data-modifying CTEs, `name AS (INSERT …), other AS (DELETE …)`, whose parameters are numbered
+ * from $1 in `values`. `name` keys the prepared statement: one per distinct `ctes` text.
+ */
+export interface AppendAlso {
+  readonly name: string;
+  readonly ctes: string;
+  readonly values: readonly unknown[];
+}
+
 export interface ReadStreamOptions {
   readonly fromVersion?: bigint | number;
   readonly limit?: number;
@@ -83,6 +94,15 @@ export class EventStore {
     return this.appendWith(client, streamId, events, expected, opts, 0);
   }
 
+  /**
+   * Appends and runs `also`'s writes in one statement: atomic together (a refused append writes
+   * nothing), one round trip, no explicit transaction. For read models that must change with the
+   * events and can be written by SQL alone.
+   */
+  appendWithWrites(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion, also: AppendAlso, opts: AppendOptions = {}): Promise<AppendResult> {
+    return this.appendWith(this.pool, streamId, events, expected, opts, this.options.maxOrderingRetries ?? 5, also);
+  }
+
   private async appendWith(
     db: Pool | PoolClient,
     streamId: string,
@@ -90,17 +110,22 @@ export class EventStore {
     expected: ExpectedVersion,
     opts: AppendOptions,
     retries = this.options.maxOrderingRetries ?? 5,
+    also?: AppendAlso,
   ): Promise<AppendResult> {
     const payload = JSON.stringify(this.prepare(streamId, events, opts));
     const code = expectedCode(expected);
+    const query = also
+      ? {
+          name: `es_append+${also.name}`,
+          // The CTEs' own parameters follow the append's three.
+          text: `WITH appended AS (SELECT * FROM es.append($1, $2, $3::jsonb)), ${also.ctes.replace(/\$(\d+)/g, (_m, n: string) => `$${Number(n) + 3}`)} SELECT * FROM appended`,
+          values: [streamId, code.toString(), payload, ...also.values],
+        }
+      : // Named: each connection parses and plans the call once.
+        { name: 'es_append', text: 'SELECT * FROM es.append($1, $2, $3::jsonb)', values: [streamId, code.toString(), payload] };
     for (let attempt = 0; ; attempt++) {
       try {
-        // Named: each connection parses and plans the call once.
-        const { rows } = await db.query<{ event_id: string; version: string; event_position: string; transaction_id: string; already_stored: boolean }>({
-          name: 'es_append',
-          text: 'SELECT * FROM es.append($1, $2, $3::jsonb)',
-          values: [streamId, code.toString(), payload],
-        });
+        const { rows } = await db.query<{ event_id: string; version: string; event_position: string; transaction_id: string; already_stored: boolean }>(query);
         const last = rows[rows.length - 1]!;
         if (!last.already_stored) this.notifier.poke();
         return {

@@ -71,3 +71,38 @@ describe('Aggregates.execute', () => {
     await expect(aggregates.execute(counter, 'f', refusing, { actor: 'spec', cache })).rejects.toThrow('too small');
   });
 });
+
+describe('Aggregates.executeMany', () => {
+  const add = (by: number) => () => [{ type: 'Counted' as const, data: { by } }];
+  const atMost = (limit: number, by: number) => (n: number) => {
+    if (n + by > limit) throw new Error(`past ${limit}`);
+    return [{ type: 'Counted' as const, data: { by } }];
+  };
+
+  it('decides several commands in order on one state and appends them in one round trip, each refusal its own', async () => {
+    const answers = await aggregates.executeMany(counter, 'm1', [add(2), atMost(5, 4), atMost(5, 3), add(1)], { actor: 'spec' });
+    expect(answers.map((a) => ('refused' in a ? `refused: ${(a.refused as Error).message}` : a.events.length))).toEqual([1, 'refused: past 5', 1, 1]);
+    const stored = await t.store.readStream('counter-m1');
+    expect(stored.map((e) => (e.data as { by: number }).by)).toEqual([2, 3, 1]);
+    // One append: the three events share the transaction that wrote them.
+    const { rows } = await t.store.pool.query<{ n: string }>(`SELECT count(DISTINCT transaction_id) AS n FROM es.events WHERE stream_id = 'counter-m1'`);
+    expect(rows[0]!.n).toBe('1');
+  });
+
+  it('decides the whole batch again when another writer got there first, from where the stream is, losing nothing', async () => {
+    const cache = new Map();
+    await aggregates.executeMany(counter, 'm2', [add(1)], { actor: 'spec', cache });
+    await aggregates.execute(counter, 'm2', add(10), { actor: 'spec' });
+    // The kept state (1) would let both through; the stream (11) lets only the second.
+    const answers = await aggregates.executeMany(counter, 'm2', [atMost(12, 5), atMost(12, 1)], { actor: 'spec', cache });
+    expect(answers.map((a) => 'refused' in a)).toEqual([true, false]);
+    expect(cache.get('m2')).toEqual({ state: 12, version: 3n });
+    expect((await aggregates.load(counter, 'm2')).state).toBe(12);
+  });
+
+  it('keeps every increment when batches from several copies race on one stream', async () => {
+    const copies = [new Map(), new Map(), new Map()];
+    await Promise.all(Array.from({ length: 30 }, (_, i) => aggregates.executeMany(counter, 'm3', [add(1), add(1)], { actor: 'spec', cache: copies[i % 3]!, retries: 100 })));
+    expect((await aggregates.load(counter, 'm3')).state).toBe(60);
+  });
+});

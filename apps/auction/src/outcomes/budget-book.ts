@@ -1,39 +1,74 @@
 import { decideBudget, evolveBudget, initialBudgetState, type BudgetEvent, type BudgetState } from '@outcomes/domain-auction';
-import { KeyedQueue, type AggregateKind, type Aggregates } from '@outcomes/platform';
+import type { AggregateKind, Aggregates } from '@outcomes/platform';
 
 export const budgets: AggregateKind<BudgetState, BudgetEvent> = { category: 'budget', initialState: initialBudgetState, evolve: evolveBudget };
 
+interface Pending {
+  readonly decide: (state: BudgetState) => BudgetEvent[];
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** The most changes one append carries. */
+const MAX_BATCH = 256;
+
 /**
- * One copy's side of the budgets: each budget's changes one at a time in this process, from a
- * state kept between them. Concurrent auctions on a hot budget would otherwise all read it, all
- * but one lose the optimistic race, and read it again. Copies of the service still race each
- * other; the stream's expected version keeps that safe (the loser decides again on a fresh read).
+ * One copy's side of the budgets. Each budget's changes are decided one after another in this
+ * process, from a state kept between them, and those that arrive while an append is under way
+ * go together in the next one (group commit): a hot budget costs one round trip per batch, not
+ * per auction. Copies of the service still race each other; the stream's expected version keeps
+ * that safe (the loser decides its batch again on a fresh read). Each change is answered on its
+ * own: a reservation past the limit is refused, the others in its batch go on.
  */
 export class BudgetBook {
-  private readonly queue = new KeyedQueue();
+  private readonly pending = new Map<string, Pending[]>();
+  private readonly draining = new Set<string>();
   private readonly states = new Map<string, { state: BudgetState; version: bigint }>();
 
   constructor(private readonly aggregates: Aggregates) {}
 
   /** Reserves `amountMicros` under `reservationId`, or throws `BudgetRefused` when the limit would be passed. */
-  reserve(budgetId: string, reservationId: string, amountMicros: number, limitMicros: number, now = new Date()): Promise<unknown> {
+  reserve(budgetId: string, reservationId: string, amountMicros: number, limitMicros: number, now = new Date()): Promise<void> {
     return this.change(budgetId, (s) => decideBudget({ type: 'Reserve', outcomeId: reservationId, amountMicros, limitMicros, now }, s));
   }
 
-  release(budgetId: string, reservationId: string, now = new Date()): Promise<unknown> {
+  release(budgetId: string, reservationId: string, now = new Date()): Promise<void> {
     return this.change(budgetId, (s) => decideBudget({ type: 'Release', outcomeId: reservationId, now }, s));
   }
 
   /** Spends `chargeMicros` of the reservation and releases the rest (settlement's verdict). */
-  charge(budgetId: string, reservationId: string, chargeMicros: number, now = new Date()): Promise<unknown> {
+  charge(budgetId: string, reservationId: string, chargeMicros: number, now = new Date()): Promise<void> {
     return this.change(budgetId, (s) => decideBudget({ type: 'Settle', outcomeId: reservationId, chargeMicros, now }, s));
   }
 
-  refund(budgetId: string, reservationId: string, now = new Date()): Promise<unknown> {
+  refund(budgetId: string, reservationId: string, now = new Date()): Promise<void> {
     return this.change(budgetId, (s) => decideBudget({ type: 'Refund', outcomeId: reservationId, now }, s));
   }
 
-  private change(budgetId: string, decide: (s: BudgetState) => BudgetEvent[]): Promise<unknown> {
-    return this.queue.run(budgetId, () => this.aggregates.execute(budgets, budgetId, decide, { actor: 'auction', retries: 50, cache: this.states }));
+  private change(budgetId: string, decide: (s: BudgetState) => BudgetEvent[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const queue = this.pending.get(budgetId);
+      if (queue) queue.push({ decide, resolve, reject });
+      else this.pending.set(budgetId, [{ decide, resolve, reject }]);
+      if (!this.draining.has(budgetId)) void this.drain(budgetId);
+    });
+  }
+
+  private async drain(budgetId: string): Promise<void> {
+    this.draining.add(budgetId);
+    try {
+      for (let queue = this.pending.get(budgetId); queue && queue.length > 0; queue = this.pending.get(budgetId)) {
+        const batch = queue.splice(0, MAX_BATCH);
+        if (queue.length === 0) this.pending.delete(budgetId);
+        try {
+          const answers = await this.aggregates.executeMany(budgets, budgetId, batch.map((p) => p.decide), { actor: 'auction', retries: 50, cache: this.states });
+          answers.forEach((a, i) => ('refused' in a ? batch[i]!.reject(a.refused) : batch[i]!.resolve()));
+        } catch (err) {
+          for (const p of batch) p.reject(err);
+        }
+      }
+    } finally {
+      this.draining.delete(budgetId);
+    }
   }
 }

@@ -49,7 +49,7 @@ import {
 import { engineAllowed } from '@outcomes/domain-catalog';
 import { BackgroundWork, BoundedMap, ExpiringCache, KeyedQueue, LeasedTimers, type AggregateKind, type Aggregates, type ServiceRuntime } from '@outcomes/platform';
 import type { Subscription } from '@nats-io/nats-core';
-import type { PoolClient } from 'pg';
+import type { AppendAlso } from '@outcomes/event-store';
 import type { AuctionConfig } from '../config';
 import { AGGREGATES, AUCTION_CONFIG, RUNTIME } from '../tokens';
 import { deliver, smtpMailer, type Mailer } from '../handoff/handoff';
@@ -66,32 +66,38 @@ type Lot = Pick<LiveOutcome['request'], 'outcomeId' | 'buyerId' | 'input' | 'ses
 
 type Config = ConfigView & { readonly pricing_summary: { readonly typical_price: { readonly min: string; readonly max: string } } | null };
 
-/** The outcome's read model and its durable timers, in the transaction of its events: one statement. */
-const projectWith = (resumeAfterMs: number) => async (tx: PoolClient, _e: readonly OutcomeEvent[], after: OutcomeState): Promise<void> => {
-  if (after.status === 'empty') return;
-  const plan = timerPlan(after, resumeAfterMs, new Date());
-  await tx.query(
-    `WITH dropped AS (DELETE FROM auction.timers WHERE outcome_id = $1 AND kind = ANY($6::text[])),
+/**
+ * The outcome's read model and its durable timers, written by the statement that appends its
+ * events (`EventStore.appendWithWrites`): one round trip, atomic with the events.
+ */
+const projectWith =
+  (resumeAfterMs: number) =>
+  (_e: readonly OutcomeEvent[], after: OutcomeState): AppendAlso | null => {
+    if (after.status === 'empty') return null;
+    const plan = timerPlan(after, resumeAfterMs, new Date());
+    return {
+      name: 'auction_outcome',
+      ctes: `dropped AS (DELETE FROM auction.timers WHERE outcome_id = $1 AND kind = ANY($6::text[])),
           kept AS (INSERT INTO auction.timers (outcome_id, kind, due_at) SELECT $1, k, d FROM unnest($7::text[], $8::timestamptz[]) AS x(k, d) ON CONFLICT DO NOTHING),
           moved AS (INSERT INTO auction.timers (outcome_id, kind, due_at) SELECT $1, k, d FROM unnest($9::text[], $10::timestamptz[]) AS x(k, d)
-                    ON CONFLICT (outcome_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at)
-     INSERT INTO auction.outcomes (outcome_id, buyer_id, status, engine_id, version, state, updated_at, session_id) VALUES ($1, $2, $3, $4, 1, $5, now(), $11)
-     ON CONFLICT (outcome_id) DO UPDATE SET status = EXCLUDED.status, engine_id = EXCLUDED.engine_id, version = auction.outcomes.version + 1, state = EXCLUDED.state, updated_at = now()`,
-    [
-      after.request.outcomeId,
-      after.request.buyerId,
-      after.status,
-      after.engineId,
-      JSON.stringify(after),
-      plan.drop,
-      plan.keep.map(([k]) => k),
-      plan.keep.map(([, d]) => d),
-      plan.set.map(([k]) => k),
-      plan.set.map(([, d]) => d),
-      after.request.sessionId ?? null,
-    ],
-  );
-};
+                    ON CONFLICT (outcome_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at),
+          projected AS (INSERT INTO auction.outcomes (outcome_id, buyer_id, status, engine_id, version, state, updated_at, session_id) VALUES ($1, $2, $3, $4, 1, $5, now(), $11)
+                    ON CONFLICT (outcome_id) DO UPDATE SET status = EXCLUDED.status, engine_id = EXCLUDED.engine_id, version = auction.outcomes.version + 1, state = EXCLUDED.state, updated_at = now())`,
+      values: [
+        after.request.outcomeId,
+        after.request.buyerId,
+        after.status,
+        after.engineId,
+        JSON.stringify(after),
+        plan.drop,
+        plan.keep.map(([k]) => k),
+        plan.keep.map(([, d]) => d),
+        plan.set.map(([k]) => k),
+        plan.set.map(([, d]) => d),
+        after.request.sessionId ?? null,
+      ],
+    };
+  };
 
 /** A service's refusal, passed on to our caller with its code. */
 const passOn = (err: unknown): never => {
@@ -531,7 +537,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
       }
       return out;
     };
-    const { state, events } = await this.aggregates.execute(outcomes, outcomeId, decide, { actor, project: this.project, retries: 20, cache: this.outcomeStates });
+    const { state, events } = await this.aggregates.execute(outcomes, outcomeId, decide, { actor, projectInline: this.project, retries: 20, cache: this.outcomeStates });
     if (state.status === 'empty') throw new OutcomeRefused('NOT_FOUND', `outcome ${outcomeId} does not exist`);
     const sessionId = state.request.sessionId;
     if (sessionId) {
