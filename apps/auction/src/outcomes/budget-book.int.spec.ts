@@ -1,4 +1,4 @@
-import { BudgetRefused } from '@outcomes/domain-auction';
+import { BudgetRefused, mapEntries } from '@outcomes/domain-auction';
 import { Aggregates } from '@outcomes/platform';
 import { createTestEventStore, type TestEventStore } from '@outcomes/testing';
 import fc from 'fast-check';
@@ -47,7 +47,7 @@ it('never lets spent plus reserved pass the limit, and loses no reservation, how
         const held = granted.filter((g) => !g.released).reduce((a, g) => a + g.amount, 0);
         expect(state.spentMicros + state.reservedMicros).toBeLessThanOrEqual(LIMIT);
         expect(state.reservedMicros).toBe(held);
-        expect(Object.keys(state.open).sort()).toEqual(granted.filter((g) => !g.released).map((g) => g.id).sort());
+        expect([...mapEntries(state.open)].map(([id]) => id).sort()).toEqual(granted.filter((g) => !g.released).map((g) => g.id).sort());
         // The race was real: more was asked than the budget holds, and the budget was used.
         if (attempts.reduce((a, x) => a + x.amount, 0) > 2 * LIMIT) expect(granted.length).toBeLessThan(attempts.length);
       },

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { deciderSpec } from '@outcomes/testing';
+import { mapEntries } from './persistent-map';
 import { available, BudgetRefused, decideBudget, evolveBudget, initialBudgetState, periodBounds, periodKey, type BudgetCommand, type BudgetEvent } from './budget.decide';
 
 const spec = deciderSpec({ decide: decideBudget, evolve: evolveBudget, initialState: initialBudgetState });
@@ -51,7 +52,7 @@ describe('budget', () => {
           } catch (err) {
             if (!(err instanceof BudgetRefused)) throw err;
           }
-          const openSum = Object.values(state.open).reduce((a, b) => a + b, 0);
+          const openSum = [...mapEntries(state.open)].reduce((a, [, b]) => a + b, 0);
           if (state.spentMicros + state.reservedMicros > 1_000_000 || openSum !== state.reservedMicros) return false;
         }
         return true;

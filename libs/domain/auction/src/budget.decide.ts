@@ -1,3 +1,5 @@
+import { emptyMap, mapDelete, mapGet, mapSet, type PersistentMap } from './persistent-map';
+
 /**
  * One budget period of one configuration: what is spent and what is reserved for awarded outcomes
  * that have not settled. The invariant the whole marketplace leans on: spent plus reserved never
@@ -16,16 +18,16 @@ export interface BudgetState {
   readonly limitMicros: number;
   readonly spentMicros: number;
   readonly reservedMicros: number;
-  /** Open reservations by outcome. */
-  readonly open: Readonly<Record<string, number>>;
+  /** Open reservations by outcome. (Persistent maps: a change costs the same at ten or a hundred thousand entries.) */
+  readonly open: PersistentMap<number>;
   /** Outcomes already settled or released: a retry of either changes nothing. */
-  readonly closed: Readonly<Record<string, true>>;
-  /** What each settled outcome was charged, and whether it was refunded (absent in old states). */
-  readonly charged?: Readonly<Record<string, number>>;
-  readonly refunded?: Readonly<Record<string, true>>;
+  readonly closed: PersistentMap<true>;
+  /** What each settled outcome was charged, and whether it was refunded. */
+  readonly charged: PersistentMap<number>;
+  readonly refunded: PersistentMap<true>;
 }
 
-export const initialBudgetState = (): BudgetState => ({ limitMicros: 0, spentMicros: 0, reservedMicros: 0, open: {}, closed: {} });
+export const initialBudgetState = (): BudgetState => ({ limitMicros: 0, spentMicros: 0, reservedMicros: 0, open: emptyMap(), closed: emptyMap(), charged: emptyMap(), refunded: emptyMap() });
 
 export type BudgetCommand =
   | { readonly type: 'Reserve'; readonly outcomeId: string; readonly amountMicros: number; readonly limitMicros: number; readonly now: Date }
@@ -54,7 +56,7 @@ export function decideBudget(command: BudgetCommand, state: BudgetState): Budget
   const { outcomeId } = command;
   switch (command.type) {
     case 'Reserve': {
-      if (state.open[outcomeId] !== undefined || state.closed[outcomeId]) return [];
+      if (mapGet(state.open, outcomeId) !== undefined || mapGet(state.closed, outcomeId)) return [];
       if (!Number.isSafeInteger(command.amountMicros) || command.amountMicros < 0) throw new BudgetRefused('RULE_VIOLATION', 'a reservation is a whole, non-negative number of micro-dollars');
       if (command.amountMicros > available(state, command.limitMicros)) {
         throw new BudgetRefused('BUDGET_EXHAUSTED', `the budget has ${available(state, command.limitMicros)} micro-dollars left, not ${command.amountMicros}`);
@@ -62,8 +64,8 @@ export function decideBudget(command: BudgetCommand, state: BudgetState): Budget
       return [{ type: 'BudgetReserved', data: { outcomeId, amountMicros: command.amountMicros, limitMicros: command.limitMicros, at } }];
     }
     case 'Settle': {
-      if (state.closed[outcomeId]) return [];
-      const reserved = state.open[outcomeId];
+      if (mapGet(state.closed, outcomeId)) return [];
+      const reserved = mapGet(state.open, outcomeId);
       if (reserved === undefined) throw new BudgetRefused('NOT_FOUND', `no reservation for ${outcomeId}`);
       if (!Number.isSafeInteger(command.chargeMicros) || command.chargeMicros < 0 || command.chargeMicros > reserved) {
         throw new BudgetRefused('RULE_VIOLATION', `a charge must lie between 0 and the ${reserved} micro-dollars reserved`);
@@ -71,13 +73,13 @@ export function decideBudget(command: BudgetCommand, state: BudgetState): Budget
       return [{ type: 'BudgetCharged', data: { outcomeId, chargedMicros: command.chargeMicros, releasedMicros: reserved - command.chargeMicros, at } }];
     }
     case 'Release': {
-      const reserved = state.open[outcomeId];
+      const reserved = mapGet(state.open, outcomeId);
       if (reserved === undefined) return [];
       return [{ type: 'BudgetReleased', data: { outcomeId, releasedMicros: reserved, at } }];
     }
     case 'Refund': {
-      const charged = state.charged?.[outcomeId];
-      if (charged === undefined || state.refunded?.[outcomeId]) return [];
+      const charged = mapGet(state.charged, outcomeId);
+      if (charged === undefined || mapGet(state.refunded, outcomeId)) return [];
       return [{ type: 'BudgetRefunded', data: { outcomeId, refundedMicros: charged, at } }];
     }
     default: {
@@ -87,29 +89,24 @@ export function decideBudget(command: BudgetCommand, state: BudgetState): Budget
   }
 }
 
-const without = (open: Readonly<Record<string, number>>, id: string): Record<string, number> => {
-  const { [id]: _gone, ...rest } = open;
-  return rest;
-};
-
 export function evolveBudget(state: BudgetState, event: BudgetEvent): BudgetState {
   const { outcomeId } = event.data;
   switch (event.type) {
     case 'BudgetReserved':
-      return { ...state, limitMicros: event.data.limitMicros, reservedMicros: state.reservedMicros + event.data.amountMicros, open: { ...state.open, [outcomeId]: event.data.amountMicros } };
+      return { ...state, limitMicros: event.data.limitMicros, reservedMicros: state.reservedMicros + event.data.amountMicros, open: mapSet(state.open, outcomeId, event.data.amountMicros) };
     case 'BudgetCharged':
       return {
         ...state,
         spentMicros: state.spentMicros + event.data.chargedMicros,
         reservedMicros: state.reservedMicros - event.data.chargedMicros - event.data.releasedMicros,
-        open: without(state.open, outcomeId),
-        closed: { ...state.closed, [outcomeId]: true },
-        charged: { ...state.charged, [outcomeId]: event.data.chargedMicros },
+        open: mapDelete(state.open, outcomeId),
+        closed: mapSet(state.closed, outcomeId, true),
+        charged: mapSet(state.charged, outcomeId, event.data.chargedMicros),
       };
     case 'BudgetRefunded':
-      return { ...state, spentMicros: state.spentMicros - event.data.refundedMicros, refunded: { ...state.refunded, [outcomeId]: true } };
+      return { ...state, spentMicros: state.spentMicros - event.data.refundedMicros, refunded: mapSet(state.refunded, outcomeId, true) };
     case 'BudgetReleased':
-      return { ...state, reservedMicros: state.reservedMicros - event.data.releasedMicros, open: without(state.open, outcomeId), closed: { ...state.closed, [outcomeId]: true } };
+      return { ...state, reservedMicros: state.reservedMicros - event.data.releasedMicros, open: mapDelete(state.open, outcomeId), closed: mapSet(state.closed, outcomeId, true) };
     default: {
       const unhandled: never = event;
       return unhandled;
