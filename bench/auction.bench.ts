@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- auction [--quick] [--seconds=60] [--concurrency=64]`
+ * `npm run bench -- auction [--quick] [--seconds=60] [--concurrency=64] [--copies=1]`
  *
  * Outcome requests per second from HTTP to award, with 10 engines answering every bid request,
  * against the platform as `npm start` runs it (migrations, catalog, engine gateway, auction and
@@ -15,12 +15,14 @@ import { percentile, startBenchPlatform } from './platform';
 
 const seconds = opt('seconds', quick ? 10 : 60);
 const concurrency = opt('concurrency', 64);
+/** Copies of the auction service (they share the work through NATS queue groups). */
+const copies = opt('copies', 1);
 const ENGINES = 10;
 
 
 
 async function main(): Promise<void> {
-  const { db, namespace, operatorKey, call, stop } = await startBenchPlatform(['catalog', 'engine-gateway', 'delivery-optimizer', 'auction']);
+  const { db, namespace, operatorKey, call, stop } = await startBenchPlatform(['catalog', 'engine-gateway', 'delivery-optimizer', ...Array.from({ length: copies }, () => 'auction')]);
 
   const bus = await connectBus({ servers: testNatsUrl(), name: 'bench-engines', namespace });
   const awardedAt = new Map<string, number>();
