@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandError, requestCommand } from '@outcomes/bus';
-import { checkConversionEvent, chunkConversions, CLAIM_COMMANDS, type ConversionsReportedData, describeProblems, type StoredConversion as ConversionToStore, OUTCOME_LOOKUP, type CheckClaimsAnswer, type ConversionEventDto, type ConversionResult, type OutcomeLookup } from '@outcomes/contracts';
+import { checkConversionEvent, chunkConversions, CLAIM_COMMANDS, type ConversionsReportedData, describeProblems, type StoredConversion, OUTCOME_LOOKUP, type CheckClaimsAnswer, type ConversionEventDto, type ConversionResult, type OutcomeLookup } from '@outcomes/contracts';
 import { withTransaction, type ServiceRuntime } from '@outcomes/platform';
 import { RUNTIME } from '../tokens';
 import { record, timingProblem } from './conversion.rules';
@@ -16,7 +16,8 @@ const STREAM = (buyerId: string, test: boolean, batch: string) => `${test ? 'con
 /** A `ConversionsReported` event's conversions take at most this much JSON: well inside a 1 MB NATS message. */
 const MAX_EVENT_BYTES = 512 * 1024;
 
-export interface StoredConversion {
+/** A reported event as `capi.events` keeps it: what `GET /v1/events/{id}` answers. */
+export interface ReceivedConversion {
   readonly event_id: string;
   readonly event_type: string;
   readonly outcome_ids: string[];
@@ -72,7 +73,7 @@ export class ConversionsService {
           });
     const outcomes = new Set(lookup.outcomes.map((o) => o.outcome_id));
     const sessions = new Map(lookup.sessions.map((s) => [s.session_id, s.outcome_ids]));
-    const toRecord: Array<{ i: number; rec: ConversionToStore }> = [];
+    const toRecord: Array<{ i: number; rec: StoredConversion }> = [];
     const seen = new Set<string>();
     const receivedAt = now.toISOString();
     for (const { e, i } of pending) {
@@ -110,7 +111,7 @@ export class ConversionsService {
   }
 
   /** PostgreSQL may still pick this transaction as a deadlock victim (other writers): it is all or nothing, so run it again. */
-  private async storeRetrying(buyerId: string, actor: string, receivedAt: string, recs: readonly ConversionToStore[]): Promise<Set<string>> {
+  private async storeRetrying(buyerId: string, actor: string, receivedAt: string, recs: readonly StoredConversion[]): Promise<Set<string>> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.store(buyerId, actor, receivedAt, recs);
@@ -123,7 +124,7 @@ export class ConversionsService {
   }
 
   /** Records the conversions not recorded before, and says which those were. */
-  private async store(buyerId: string, actor: string, receivedAt: string, recs: readonly ConversionToStore[]): Promise<Set<string>> {
+  private async store(buyerId: string, actor: string, receivedAt: string, recs: readonly StoredConversion[]): Promise<Set<string>> {
     if (recs.length === 0) return new Set();
     // Rows in one order in every transaction: two batches sharing new ids wait for each other, never deadlock.
     const ordered = [...recs].sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
@@ -166,8 +167,8 @@ export class ConversionsService {
     return new Set(rows.map((r) => r.event_id));
   }
 
-  async get(buyerId: string, eventId: string): Promise<StoredConversion> {
-    const { rows } = await this.rt.pool.query<StoredConversion>(
+  async get(buyerId: string, eventId: string): Promise<ReceivedConversion> {
+    const { rows } = await this.rt.pool.query<ReceivedConversion>(
       `SELECT event_id, event_type, outcome_ids, session_id, test, received_at, status, processed_at, actions FROM capi.events WHERE buyer_id = $1 AND event_id = $2`,
       [buyerId, eventId],
     );
