@@ -5,6 +5,7 @@ export const auctionSettings = {
   ...serviceSettings,
   tmaxMs: int('AUCTION_TMAX_MS', 250, { min: 10, max: 10_000 }, 'how long an auction waits for bids'),
   costGoalCeilingPercent: int('COST_GOAL_CEILING_PERCENT', 150, { min: 100, max: 1000 }, 'cost_per_result, while the delivery optimizer does not answer: the ceiling per outcome, as a percentage of the goal'),
+  quoteStateMaxAgeMs: int('OPTIMIZER_QUOTE_STATE_MAX_AGE_MS', 2000, { min: 0, max: 60_000 }, "how old the delivery optimizer's published quote state may be for an auction to quote from it in process; older (or 0): ask the optimizer"),
   quoteTimeoutMs: int('OPTIMIZER_QUOTE_TIMEOUT_MS', 200, { min: 10, max: 10_000 }, "how long an auction waits for the delivery optimizer's quote before it prices with the prior and a fixed ceiling"),
   priorSuccessPercent: int('PRIOR_SUCCESS_PERCENT', 70, { min: 1, max: 99 }, "P(success) of every engine, in percent, while the delivery optimizer does not answer"),
   resumeAfterMs: int('AUCTION_RESUME_AFTER_MS', 5000, { min: 100 }, 'an auction not closed this long after its request is run again (by any copy)'),

@@ -1,6 +1,7 @@
 import type { INestMicroservice } from '@nestjs/common';
 import { decodeJson, provision, requestCommand, startRelay, type Relay } from '@outcomes/bus';
-import { OPTIMIZER_COMMANDS, engineFeedbackSubject, type PerformanceFeedback, type QuoteAnswer } from '@outcomes/contracts';
+import { OPTIMIZER_COMMANDS, OPTIMIZER_QUOTE_STATE_SUBJECT, engineFeedbackSubject, type PerformanceFeedback, type QuoteAnswer, type QuoteCommand } from '@outcomes/contracts';
+import { answerQuote, Optimizer, type QuoteState } from '@outcomes/domain-optimizer';
 import type { OutcomeEvent } from '@outcomes/domain-auction';
 import { createTestRuntime, eventually, type TestRuntime } from '@outcomes/testing';
 import { loadOptimizerConfig } from './config';
@@ -85,6 +86,28 @@ describe('the delivery optimizer', () => {
     expect(cpr.engine_ceilings!['eng_good']).toBeGreaterThan(cpr.engine_ceilings!['eng_poor']!);
     expect((await quote(['eng_poor', 'eng_late'], { confidence_threshold: 0.6 })).escalate).toMatchObject({ trigger: 'confidence_threshold' });
     expect((await quote(['eng_good', 'eng_poor'], { confidence_threshold: 0.6 })).escalate).toBeNull();
+  });
+
+  it('publishes what a quote reads, and a copy of it quotes as the service does', async () => {
+    const states: Array<{ at: number; state: QuoteState }> = [];
+    const sub = t.rt.bus.nc.subscribe(t.rt.bus.subject(OPTIMIZER_QUOTE_STATE_SUBJECT), { callback: (err, msg) => void (err || states.push(decodeJson(msg.data))) });
+    try {
+      // Something to learn, then a state published after it (at least once a second).
+      await trade('eng_pub', 'success');
+      const learned = await eventually(async () => {
+        const latest = states.at(-1);
+        const known = (await quote(['eng_pub'])).probabilities['eng_pub'];
+        return latest && known === Optimizer.fromQuoteState(latest.state).quote({ buyerId: BUYER, configId: 'cfg_opt', outcomeType: 'cs.resolve', engines: ['eng_pub'], strategy: null, budget: null, confidenceThreshold: null, typicalMaxMicros: null }, Date.now(), Math.random).probabilities['eng_pub'] ? latest : undefined;
+      }, 15_000, 'a published state that knows the latest trade');
+      const copy = Optimizer.fromQuoteState(learned.state);
+      for (const extra of [{}, { strategy: { type: 'bid_cap', cap_micros: 700_000 } }, { strategy: { type: 'cost_per_result', goal_micros: 2_000_000 } }, { confidence_threshold: 0.6 }]) {
+        const cmd = { buyer_id: BUYER, config_id: 'cfg_opt', outcome_type: 'cs.resolve', engines: ['eng_good', 'eng_poor', 'eng_late', 'eng_pub'], ...extra } as QuoteCommand;
+        // The learning phase is 0 here: no draws, so the two answers are the same exactly.
+        expect(answerQuote(copy, cmd, Date.now(), Math.random)).toEqual(await requestCommand<QuoteAnswer>(t.rt.bus, OPTIMIZER_COMMANDS.quote, cmd));
+      }
+    } finally {
+      sub.unsubscribe();
+    }
   });
 
   it('refuses a malformed quote with the field at fault', async () => {

@@ -10,6 +10,13 @@ export const OPTIMIZER_COMMANDS = {
   leaderboard: 'cmd.delivery-optimizer.leaderboard',
 } as const;
 
+/**
+ * Where the optimizer publishes what a quote reads (`QuoteState` of the domain library), every
+ * few hundred milliseconds when it changed: an auction quotes from its copy in its own process
+ * and asks `OPTIMIZER_COMMANDS.quote` only when its copy is missing or stale.
+ */
+export const OPTIMIZER_QUOTE_STATE_SUBJECT = 'optimizer.quote-state';
+
 /** Where the optimizer tells each engine how it is doing (`PerformanceFeedback`): `engine.<id>.feedback`; the engine-gateway posts it on to webhook engines. */
 export const engineFeedbackSubject = (engineId: string) => ENGINE_SUBJECTS.feedback(engineId);
 

@@ -23,6 +23,7 @@ import {
   type LossNotice,
   type OutcomeLookup,
   OPTIMIZER_COMMANDS,
+  OPTIMIZER_QUOTE_STATE_SUBJECT,
   type QuoteAnswer,
 } from '@outcomes/contracts';
 import {
@@ -49,6 +50,7 @@ import {
 import { engineAllowed } from '@outcomes/domain-catalog';
 import { BackgroundWork, BoundedMap, ExpiringCache, KeyedQueue, LeasedTimers, type AggregateKind, type Aggregates, type ServiceRuntime } from '@outcomes/platform';
 import type { Subscription } from '@nats-io/nats-core';
+import { answerQuote, Optimizer, type QuoteState } from '@outcomes/domain-optimizer';
 import type { AppendAlso } from '@outcomes/event-store';
 import type { AuctionConfig } from '../config';
 import { AGGREGATES, AUCTION_CONFIG, RUNTIME } from '../tokens';
@@ -109,6 +111,9 @@ const passOn = (err: unknown): never => {
 export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   private readonly mailer: Mailer | undefined;
   private execution?: Subscription;
+  private quoteStateSub?: Subscription;
+  /** The delivery optimizer's latest published quote state, as an optimizer that quotes from it. */
+  private quoteState?: { readonly at: number; readonly receivedAt: number; readonly optimizer: Optimizer };
   private notices: Subscription[] = [];
   /**
    * Configurations and eligible engines, kept for a few seconds and dropped at once on their
@@ -141,6 +146,18 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
 
   /** Engines' execution reports, shared by the copies of this service through a queue group. */
   onModuleInit(): void {
+    this.quoteStateSub = this.rt.bus.nc.subscribe(this.rt.bus.subject(OPTIMIZER_QUOTE_STATE_SUBJECT), {
+      callback: (err, msg) => {
+        if (err) return;
+        try {
+          const { at, state } = decodeJson<{ at: number; state: QuoteState }>(msg.data);
+          // `at` (the optimizer's clock) orders the states; freshness is judged by this copy's clock.
+          if (!this.quoteState || at > this.quoteState.at) this.quoteState = { at, receivedAt: Date.now(), optimizer: Optimizer.fromQuoteState(state) };
+        } catch (e) {
+          this.rt.logger.warn({ err: String(e) }, 'a quote state that could not be read');
+        }
+      },
+    });
     const prefix = this.rt.bus.subject('');
     this.execution = this.rt.bus.nc.subscribe(this.rt.bus.subject(ENGINE_SUBJECTS.allExecution), {
       queue: 'auction',
@@ -210,6 +227,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.execution?.unsubscribe();
+    this.quoteStateSub?.unsubscribe();
     for (const s of this.notices) s.unsubscribe();
     clearInterval(this.timers);
     await this.work.settled();
@@ -388,11 +406,15 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * The delivery optimizer's quote for this auction: P(success) per engine, the ceiling, whether to
-   * escalate at once. When it does not answer in time, the prior and a fixed ceiling stand in.
+   * escalate at once. From the optimizer's published quote state when this copy holds a fresh one
+   * (no round trip), else asked; when it does not answer in time, the prior and a fixed ceiling
+   * stand in.
    */
   private async quote(buyerId: string, config: Config, engines: readonly EligibleEngine[]): Promise<QuoteAnswer & { fromOptimizer: boolean }> {
     const cmd = quoteCommand(buyerId, config, engines.map((e) => e.id), new Date());
     if (engines.length === 0) return { ...fallbackQuote(cmd, this.config.priorSuccess, this.config.costGoalCeilingPercent), fromOptimizer: false };
+    const local = this.quoteState;
+    if (local && Date.now() - local.receivedAt <= this.config.quoteStateMaxAgeMs) return { ...answerQuote(local.optimizer, cmd, Date.now(), Math.random), fromOptimizer: true };
     try {
       return { ...(await requestCommand<QuoteAnswer>(this.rt.bus, OPTIMIZER_COMMANDS.quote, cmd, { timeoutMs: this.config.quoteTimeoutMs })), fromOptimizer: true };
     } catch (err) {

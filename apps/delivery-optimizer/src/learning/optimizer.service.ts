@@ -1,14 +1,16 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import { decodeEnvelope, encodeJson, fromEnvelope, provision } from '@outcomes/bus';
-import { engineFeedbackSubject, formatUsd, type PerformanceFeedback, type QuoteAnswer, type QuoteCommand } from '@outcomes/contracts';
-import { deliveryIndex, leaderboard, Optimizer, performanceReport, type EngineStanding, type OptimizerSnapshot, type PerformanceQuery } from '@outcomes/domain-optimizer';
+import { engineFeedbackSubject, formatUsd, OPTIMIZER_QUOTE_STATE_SUBJECT, type PerformanceFeedback, type QuoteAnswer, type QuoteCommand } from '@outcomes/contracts';
+import { answerQuote, deliveryIndex, leaderboard, Optimizer, performanceReport, type EngineStanding, type OptimizerSnapshot, type PerformanceQuery } from '@outcomes/domain-optimizer';
 import { checkpointOf, compareCheckpoints, parseCheckpoint, serializeCheckpoint, START, type Checkpoint, type RecordedEvent } from '@outcomes/event-store';
 import { BackgroundWork, type ServiceRuntime } from '@outcomes/platform';
 import type { OptimizerConfig } from '../config';
 import { OPTIMIZER_CONFIG, RUNTIME } from '../tokens';
 import { FactMapper, LEARNS_FROM } from './facts';
 
+/** A quote state larger than this is not published (a NATS message holds 1 MB). */
+const MAX_QUOTE_STATE_BYTES = 900 * 1024;
 const SNAPSHOT = 'estimates';
 
 interface Stored {
@@ -42,6 +44,9 @@ export class OptimizerService implements OnModuleInit, OnModuleDestroy {
   private ahead = new Map<string, Checkpoint>();
   private facts = 0;
   private savedFacts = 0;
+  private publishedFacts = -1;
+  private publishedAt = 0;
+  private quoteStateTooLarge = false;
   private live?: ConsumerMessages;
   private readonly work: BackgroundWork;
   private timers: NodeJS.Timeout[] = [];
@@ -70,6 +75,7 @@ export class OptimizerService implements OnModuleInit, OnModuleDestroy {
     this.work.run(this.follow(messages));
     this.timers = [
       setInterval(() => this.work.run(this.snapshot()), this.config.snapshotSeconds * 1000),
+      setInterval(() => this.publishQuoteState(), this.config.quoteStateMs),
       setInterval(() => this.work.run(this.sendFeedback(new Date())), this.config.feedbackSeconds * 1000),
     ];
     this.rt.logger.info({ ...this.startup, checkpoint: serializeCheckpoint(this.watermark) }, 'estimates ready');
@@ -80,6 +86,26 @@ export class OptimizerService implements OnModuleInit, OnModuleDestroy {
     await this.live?.close();
     await this.work.settled();
     await this.snapshot();
+  }
+
+  /**
+   * What a quote reads, for the auctions' copies: when it changed since the last time (and once a
+   * second regardless, so a copy that joined late or lost a message catches up). A state too large
+   * for one message is not sent: the auctions then keep asking.
+   */
+  private publishQuoteState(): void {
+    const now = Date.now();
+    if (this.facts === this.publishedFacts && now - this.publishedAt < 1000) return;
+    const bytes = encodeJson({ at: now, state: this.optimizer.quoteState() });
+    if (bytes.length > MAX_QUOTE_STATE_BYTES) {
+      if (!this.quoteStateTooLarge) this.rt.logger.warn({ bytes: bytes.length }, 'the quote state is too large to publish: auctions will ask for each quote');
+      this.quoteStateTooLarge = true;
+      return;
+    }
+    this.quoteStateTooLarge = false;
+    this.rt.bus.nc.publish(this.rt.bus.subject(OPTIMIZER_QUOTE_STATE_SUBJECT), bytes);
+    this.publishedFacts = this.facts;
+    this.publishedAt = now;
   }
 
   private async restore(): Promise<void> {
@@ -164,22 +190,7 @@ export class OptimizerService implements OnModuleInit, OnModuleDestroy {
   }
 
   quote(cmd: QuoteCommand): QuoteAnswer {
-    const s = cmd.strategy;
-    const q = this.optimizer.quote(
-      {
-        buyerId: cmd.buyer_id,
-        configId: cmd.config_id,
-        outcomeType: cmd.outcome_type,
-        engines: cmd.engines,
-        strategy: s ? { type: s.type, ...(s.cap_micros !== undefined ? { capMicros: s.cap_micros } : {}), ...(s.goal_micros !== undefined ? { goalMicros: s.goal_micros } : {}), ...(s.roas_goal !== undefined ? { roasGoal: s.roas_goal } : {}) } : null,
-        budget: cmd.budget ? { id: cmd.budget.id, amountMicros: cmd.budget.amount_micros, periodStart: cmd.budget.period_start, periodEnd: cmd.budget.period_end ?? null } : null,
-        confidenceThreshold: cmd.confidence_threshold ?? null,
-        typicalMaxMicros: cmd.typical_max_micros ?? null,
-      },
-      Date.now(),
-      Math.random,
-    );
-    return { probabilities: q.probabilities, explored: q.explored, ceiling_micros: q.ceilingMicros, engine_ceilings: q.engineCeilings, strategy: q.strategy, goal: q.goal, escalate: q.escalate };
+    return answerQuote(this.optimizer, cmd, Date.now(), Math.random);
   }
 
   performance(q: PerformanceQuery): ReturnType<typeof performanceReport> {

@@ -149,6 +149,12 @@ export interface EstimatesSnapshot {
   readonly early: Array<[string, Fact[]]>;
 }
 
+/** The part of the estimates a quote reads: see `Optimizer.quoteState`. */
+export interface QuoteView {
+  readonly counters: Record<string, Counters>;
+  readonly values: Record<string, [number, number]>;
+}
+
 export interface Posterior {
   readonly alpha: number;
   readonly beta: number;
@@ -418,6 +424,16 @@ export class Estimates {
       if (buyerId === null || b === buyerId) out.push({ buyerId: b, type, engineId, day, counters });
     }
     return out;
+  }
+
+  /** What quoting reads (counters and predicted values), without the per-outcome tracking. */
+  quoteView(): QuoteView {
+    return { counters: Object.fromEntries(this.counters), values: Object.fromEntries(this.values) };
+  }
+
+  restoreQuoteView(v: QuoteView): void {
+    this.counters = new Map(Object.entries(v.counters));
+    this.values = new Map(Object.entries(v.values));
   }
 
   snapshot(): EstimatesSnapshot {

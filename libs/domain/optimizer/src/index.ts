@@ -4,3 +4,4 @@ export * from './random';
 export * from './estimates';
 export * from './optimizer';
 export * from './reports';
+export * from './quote-wire';

@@ -136,4 +136,29 @@ describe('the optimizer', () => {
     copy.restore(JSON.parse(JSON.stringify(o.snapshot())));
     expect(copy.quote(req, T + DAY, seededRng(5))).toEqual(o.quote(req, T + DAY, seededRng(5)));
   });
+
+  it('quotes from its published quote state as it quotes itself, for every strategy, in and after the learning phase', () => {
+    const settings = { ...DEFAULT_SETTINGS, learningPhase: 10, priorMean: 0.6 };
+    const budget = { id: 'cfg_1.2026-11', amountMicros: 50_000_000, periodStart: T, periodEnd: END };
+    const strategies = [
+      null,
+      { type: 'bid_cap' as const, capMicros: 900_000 },
+      { type: 'cost_per_result' as const, goalMicros: 1_000_000 },
+      { type: 'roas_goal' as const, roasGoal: 4 },
+      { type: 'highest_volume' as const },
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.record({ engine: fc.constantFrom('eng_a', 'eng_b', 'eng_c'), price: fc.integer({ min: 100_000, max: 2_000_000 }), ok: fc.boolean() }), { maxLength: 40 }), fc.integer(), (trades, seed) => {
+        const o = new Optimizer(settings);
+        trades.forEach((t, n) => trade(o, n, t.engine, t.price, T + n * 60_000, t.ok ? 'success' : 'failure', request({ strategy: strategies[n % strategies.length]!, budget, engines: ['eng_a', 'eng_b', 'eng_c'] })));
+        // The state travels as JSON over NATS.
+        const copy = Optimizer.fromQuoteState(JSON.parse(JSON.stringify(o.quoteState())));
+        for (const strategy of strategies) {
+          const req = request({ strategy, budget, engines: ['eng_a', 'eng_b', 'eng_c', 'eng_new'], confidenceThreshold: 0.5 });
+          expect(copy.quote(req, T + DAY, seededRng(seed))).toEqual(o.quote(req, T + DAY, seededRng(seed)));
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
 });

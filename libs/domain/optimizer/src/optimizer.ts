@@ -1,4 +1,4 @@
-import { Estimates, type EstimatesSnapshot, type Tracked } from './estimates';
+import { Estimates, type EstimatesSnapshot, type QuoteView, type Tracked } from './estimates';
 import type { Fact, Pricing } from './facts';
 import { beta, type Rng } from './random';
 import { DEFAULT_SETTINGS, type OptimizerSettings } from './settings';
@@ -51,18 +51,31 @@ export interface Quote {
   readonly escalate: { readonly trigger: 'confidence_threshold'; readonly details: string } | null;
 }
 
-interface CostControl {
+export interface CostControl {
   logM: number;
   spend: number;
   successes: number;
 }
 
-interface Pace {
+export interface Pace {
   spentMicros: number;
 }
 
 export interface OptimizerSnapshot {
   readonly estimates: EstimatesSnapshot;
+  readonly cost: Record<string, CostControl>;
+  readonly pace: Record<string, Pace>;
+  readonly lowestBid: Record<string, number>;
+}
+
+/**
+ * All a quote reads, and nothing of what learning tracks per outcome: the optimizer service
+ * publishes it, and an auction quotes from a copy of it in its own process (no round trip per
+ * auction). Plain JSON.
+ */
+export interface QuoteState {
+  readonly settings: OptimizerSettings;
+  readonly estimates: QuoteView;
   readonly cost: Record<string, CostControl>;
   readonly pace: Record<string, Pace>;
   readonly lowestBid: Record<string, number>;
@@ -211,6 +224,20 @@ export class Optimizer {
     const ratio = this.spent(b.id) / target;
     const m = Math.exp(-this.settings.pacingGain * (ratio - 1));
     return m > 50 ? null : Math.max(1, Math.floor(level * m));
+  }
+
+  quoteState(): QuoteState {
+    return { settings: this.settings, estimates: this.estimates.quoteView(), cost: Object.fromEntries(this.cost), pace: Object.fromEntries(this.pace), lowestBid: Object.fromEntries(this.lowestBid) };
+  }
+
+  /** An optimizer that quotes as the one whose `quoteState` this is (it learns nothing: it has no outcomes). */
+  static fromQuoteState(q: QuoteState): Optimizer {
+    const o = new Optimizer(q.settings);
+    o.estimates.restoreQuoteView(q.estimates);
+    o.cost = new Map(Object.entries(q.cost));
+    o.pace = new Map(Object.entries(q.pace));
+    o.lowestBid = new Map(Object.entries(q.lowestBid));
+    return o;
   }
 
   snapshot(): OptimizerSnapshot {
