@@ -319,6 +319,37 @@ describe('outcomes', () => {
     }
   }, 60_000);
 
+  it('invites no engine running as many outcomes as it may, and keeps each engine’s load equal to its running outcomes', async () => {
+    const res = await api<{ id: string }>('POST', '/v1/engines', {
+      key: p.operatorKey,
+      body: { name: 'one-at-a-time', vendor: 'Test', model: { name: 'm', version: '1' }, harness: { name: 'kit', version: '1' }, outcome_types: ['legal.review'], max_concurrent_outcomes: 1, transport: { type: 'nats' } },
+    });
+    const held: Array<{ complete(result: unknown): Promise<void> }> = [];
+    engine(res.body.id, { bid: () => ({ priceMicros: 100_000 }), award: (run) => (held.push(run), true) });
+    const cfg = await api<{ id: string }>('POST', '/v1/configs', { key, body: { name: 'Contracts', outcome_type: 'legal.review', bid_strategy: { type: 'bid_cap', bid_cap: '1.00' }, budget: { amount: '5.00', period: 'monthly' } } });
+    expect((await api('POST', `/v1/configs/${cfg.body.id}/launch`, { key })).status).toBe(200);
+    const place = async () => (await api<{ id: string }>('POST', '/v1/outcomes', { key, body: { config_id: cfg.body.id, input: 'review this NDA' } })).body.id;
+    const first = await place();
+    await eventually(async () => ((await api<{ status: string }>('GET', `/v1/outcomes/${first}`, { key })).body.status === 'running' ? true : undefined), 15_000, 'the first award');
+    // At its maximum: the next outcome finds no engine with room.
+    expect(await settle(await place())).toMatchObject({ status: 'escalated', engine: null });
+    await held[0]!.complete({ ok: true });
+    await settle(first);
+    // Room again once the first is done.
+    const third = await place();
+    await eventually(async () => ((await api<{ status: string }>('GET', `/v1/outcomes/${third}`, { key })).body.status === 'running' ? true : undefined), 15_000, 'the third award');
+    await held[1]!.complete({ ok: true });
+    await settle(third);
+    // The load kept with each change equals a count of the running outcomes, after every test above.
+    const pool = p.db.pool({ max: 1 });
+    const { rows } = await pool.query<{ engine_id: string; kept: number; counted: number }>(
+      `SELECT coalesce(l.engine_id, c.engine_id) AS engine_id, coalesce(l.running, 0) AS kept, coalesce(c.n, 0)::int AS counted
+         FROM auction.engine_load l FULL JOIN (SELECT engine_id, count(*) AS n FROM auction.outcomes WHERE status = 'running' GROUP BY engine_id) c ON c.engine_id = l.engine_id`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) expect(r).toEqual({ engine_id: r.engine_id, kept: r.counted, counted: r.counted });
+  }, 60_000);
+
   it('answers another buyer’s outcome, and a draft configuration, as the API promises', async () => {
     const other = await api<{ api_key: { secret: string } }>('POST', '/v1/buyers', { key: p.operatorKey, body: { name: 'Other' } });
     const placed = await api<{ id: string }>('POST', '/v1/outcomes', { key, body: { config_id: configId, input: 'x' } });

@@ -3,6 +3,7 @@ import { CreateAuction1764000100000 } from './1764000100000-create-auction';
 import { AuctionTimers1764000200000 } from './1764000200000-auction-timers';
 import { HandoffTimers1764000400000 } from './1764000400000-handoff-timers';
 import { OutcomeSessions1764000500000 } from './1764000500000-outcome-sessions';
+import { EngineLoad1764001300000 } from './1764001300000-engine-load';
 
 export const migrateAuction = (databaseUrl: string): Promise<string[]> =>
-  runMigrations(databaseUrl, [CreateAuction1764000100000, AuctionTimers1764000200000, HandoffTimers1764000400000, OutcomeSessions1764000500000], 'auction_migrations');
+  runMigrations(databaseUrl, [CreateAuction1764000100000, AuctionTimers1764000200000, HandoffTimers1764000400000, OutcomeSessions1764000500000, EngineLoad1764001300000], 'auction_migrations');

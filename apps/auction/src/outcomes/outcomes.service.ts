@@ -79,7 +79,14 @@ const projectWith =
     const plan = timerPlan(after, resumeAfterMs, new Date());
     return {
       name: 'auction_outcome',
-      ctes: `dropped AS (DELETE FROM auction.timers WHERE outcome_id = $1 AND kind = ANY($6::text[])),
+      // The engine's load follows the status: down for the engine it ran on, up for the one it runs on now.
+      ctes: `prev AS (SELECT status, engine_id FROM auction.outcomes WHERE outcome_id = $1),
+          load_down AS (UPDATE auction.engine_load l SET running = l.running - 1 FROM prev
+                    WHERE prev.status = 'running' AND l.engine_id = prev.engine_id AND NOT ($3::text = 'running' AND $4::text IS NOT DISTINCT FROM prev.engine_id)),
+          load_up AS (INSERT INTO auction.engine_load (engine_id, running) SELECT $4::text, 1
+                    WHERE $3::text = 'running' AND $4::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM prev WHERE prev.status = 'running' AND prev.engine_id IS NOT DISTINCT FROM $4::text)
+                    ON CONFLICT (engine_id) DO UPDATE SET running = auction.engine_load.running + 1),
+          dropped AS (DELETE FROM auction.timers WHERE outcome_id = $1 AND kind = ANY($6::text[])),
           kept AS (INSERT INTO auction.timers (outcome_id, kind, due_at) SELECT $1, k, d FROM unnest($7::text[], $8::timestamptz[]) AS x(k, d) ON CONFLICT DO NOTHING),
           moved AS (INSERT INTO auction.timers (outcome_id, kind, due_at) SELECT $1, k, d FROM unnest($9::text[], $10::timestamptz[]) AS x(k, d)
                     ON CONFLICT (outcome_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at),
@@ -537,7 +544,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   private async runningCounts(engineIds: readonly string[]): Promise<Map<string, number>> {
     if (engineIds.length === 0) return new Map();
     const { rows } = await this.rt.pool.query<{ engine_id: string; n: string }>(
-      `SELECT engine_id, count(*) AS n FROM auction.outcomes WHERE status = 'running' AND engine_id = ANY($1) GROUP BY engine_id`,
+      `SELECT engine_id, greatest(running, 0) AS n FROM auction.engine_load WHERE engine_id = ANY($1)`,
       [engineIds],
     );
     return new Map(rows.map((r) => [r.engine_id, Number(r.n)]));
