@@ -447,10 +447,12 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     };
     const bids: Bid[] = [];
     const late: Bid[] = [];
+    // Every engine gets the same bytes.
+    const encoded = encodeJson(request);
     await Promise.all(
       invited.map(async (e) => {
         try {
-          const msg = await this.rt.bus.nc.request(this.rt.bus.subject(subjectsFor(e.transport).bidRequest(e.id)), encodeJson(request), { timeout: this.config.tmaxMs });
+          const msg = await this.rt.bus.nc.request(this.rt.bus.subject(subjectsFor(e.transport).bidRequest(e.id)), encoded, { timeout: this.config.tmaxMs });
           const answer = decodeJson<BidResponse>(msg.data);
           if ('price' in answer && isUsd(answer.price)) bids.push({ engineId: e.id, engineName: e.name, priceMicros: parseUsd(answer.price), receivedAt: Date.now() });
         } catch (err) {
