@@ -4,9 +4,9 @@ import { ENGINE_SUBJECTS, engineInboxPrefix } from '@outcomes/contracts';
 /**
  * NATS decentralized auth for engines. The platform's account carries a signing key; the
  * engine-gateway holds its seed and mints each NATS engine a user JWT whose permissions name that
- * engine alone: it may receive bid requests, awards and notices on `engine.<its id>.>`, answer
- * them (one reply per request received: bids, award acknowledgements, answers to claims), publish its execution on `exec.<its id>.>`, and redeem
- * the credential references of its awards on `cred.<its id>.redeem`, reading the answers in an
+ * engine alone: it may receive bid requests, awards, notices and claims on `engine.<its id>.>`,
+ * answer them (one reply per request received), publish its execution on `exec.<its id>.>`, and
+ * redeem the credential references of its awards on `cred.<its id>.redeem`, reading the answers in an
  * inbox of its own (it connects with `inboxPrefix: engineInboxPrefix(id)`). The
  * server enforces it, so an engine can neither read another engine's awards nor bid, stream or
  * finish as another engine.

@@ -201,7 +201,6 @@ export const CAPI_COMMANDS = {
   get: 'cmd.capi-ingest.getEvent',
 } as const;
 
-/** The events are checked one by one by the service (`checkConversionEvent`), not by the pipe: a bad one is answered, not fatal. */
 /**
  * `CAPI_COMMANDS.ingest` carries the batch as the buyer sent it (`{ "events": [...] }`, checked by
  * `checkConversionBatch`, each event by `checkConversionEvent`), so the gateway forwards the body's

@@ -54,9 +54,7 @@ export class Aggregates {
   constructor(private readonly store: EventStore) {}
 
   async load<S, E extends { readonly type: string; readonly data: unknown }>(kind: AggregateKind<S, E>, id: string): Promise<Loaded<S>> {
-    const events = await this.store.readStream(`${kind.category}-${id}`);
-    const state = events.reduce((s, e) => kind.evolve(s, { type: e.type, data: e.data } as E), kind.initialState());
-    return { state, version: events.at(-1)?.version ?? 0n };
+    return this.catchUp(kind, id, { state: kind.initialState(), version: 0n });
   }
 
   async execute<S, E extends { readonly type: string; readonly data: unknown }>(
@@ -130,7 +128,7 @@ export class Aggregates {
     kind: AggregateKind<S, E>,
     id: string,
     decides: ReadonlyArray<(state: S) => E[]>,
-    opts: Omit<ExecuteOptions<S, E>, 'project'>,
+    opts: Omit<ExecuteOptions<S, E>, 'project' | 'projectInline'>,
   ): Promise<Array<{ readonly events: readonly E[] } | { readonly refused: unknown }>> {
     const stream = `${kind.category}-${id}`;
     let known = opts.cache?.get(id);
@@ -174,7 +172,7 @@ export class Aggregates {
     }
   }
 
-  /** A kept state brought up to date with what other writers appended since (read from its version on, not from the start). */
+  /** A state brought up to date with what was appended after its version (read from there on, not from the start). */
   private async catchUp<S, E extends { readonly type: string; readonly data: unknown }>(kind: AggregateKind<S, E>, id: string, known: Loaded<S>): Promise<Loaded<S>> {
     const events = await this.store.readStream(`${kind.category}-${id}`, { fromVersion: known.version + 1n });
     return { state: events.reduce((s, e) => kind.evolve(s, { type: e.type, data: e.data } as E), known.state), version: events.at(-1)?.version ?? known.version };

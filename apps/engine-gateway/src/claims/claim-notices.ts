@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandFailedError, decodeJson, encodeJson, requestCommand } from '@outcomes/bus';
 import { CLAIM_COMMANDS, ENGINE_SUBJECTS, formatUsd, type ClaimNotice, type ClaimNoticeReply } from '@outcomes/contracts';
+import { EngineRejected } from '@outcomes/domain-engines';
+import { claimDisplayId } from '@outcomes/domain-settlement';
 import type { ServiceRuntime } from '@outcomes/platform';
 import type { EngineGatewayConfig } from '../config';
 import { EnginesService } from '../engines/engines.service';
@@ -17,8 +19,6 @@ export interface ClaimFiledData {
   readonly requestedMicros: number;
   readonly at: string;
 }
-
-const KIND = /^[a-z][a-z0-9_]{0,39}$/;
 
 /**
  * Tells an engine of each claim filed against its work and adds its answer to the claim as the
@@ -38,14 +38,17 @@ export class ClaimNotices {
 
   async deliver(d: ClaimFiledData): Promise<void> {
     const engineId = d.basis.engineId;
-    const engine = await this.engines.get(engineId).catch(() => undefined);
+    const engine = await this.engines.get(engineId).catch((err: unknown) => {
+      if (err instanceof EngineRejected && err.code === 'NOT_FOUND') return undefined;
+      throw err; // the registry did not answer: the consumer tries again
+    });
     if (!engine) {
       this.rt.logger.warn({ claimId: d.claimId, engineId }, 'a claim names an engine that is not registered');
       return;
     }
     const notice: ClaimNotice = {
       claim_id: d.claimId,
-      display_id: `CLM-${String(d.number).padStart(6, '0')}`,
+      display_id: claimDisplayId(d.number),
       outcome_id: d.basis.outcomeId,
       claim_type: d.claimType,
       description: d.description,
@@ -55,16 +58,14 @@ export class ClaimNotices {
     const reply = engine.profile.transport.type === 'webhook' ? await this.bridge.claimFiled(engineId, notice) : await this.ask(engineId, notice);
     const answer = reply?.answer;
     if (!answer) return;
-    if (typeof answer.kind !== 'string' || !KIND.test(answer.kind) || typeof answer.description !== 'string' || answer.description.length < 1 || answer.description.length > 2000) {
-      this.rt.logger.warn({ claimId: d.claimId, engineId }, 'an engine answered a claim with a malformed answer (kind: lowercase snake_case; description: 1 to 2000 characters)');
-      return;
-    }
     try {
       await requestCommand(this.rt.bus, CLAIM_COMMANDS.addEvidence, { claim_id: d.claimId, by: 'engine', kind: answer.kind, description: answer.description, evidence_id: `evd_answer_${d.claimId.slice(4)}` });
     } catch (err) {
-      // Decided or withdrawn before the engine answered: its answer comes too late, and that is final.
-      if (err instanceof CommandFailedError && err.code === 'RULE_VIOLATION') this.rt.logger.info({ claimId: d.claimId, engineId, reason: err.message }, 'an engine answered a claim that is closed');
-      else throw err;
+      // Malformed (the claims service checks kind and description), or decided or withdrawn before
+      // the engine answered: either way final, so not tried again.
+      if (err instanceof CommandFailedError && (err.code === 'VALIDATION_FAILED' || err.code === 'RULE_VIOLATION')) {
+        this.rt.logger.warn({ claimId: d.claimId, engineId, reason: err.message }, 'an engine’s answer to a claim was not taken');
+      } else throw err;
     }
   }
 

@@ -227,27 +227,34 @@ export class Optimizer {
   }
 
   quoteState(): QuoteState {
-    return { settings: this.settings, estimates: this.estimates.quoteView(), cost: Object.fromEntries(this.cost), pace: Object.fromEntries(this.pace), lowestBid: Object.fromEntries(this.lowestBid) };
+    return { settings: this.settings, estimates: this.estimates.quoteView(), ...this.controls() };
   }
 
   /** An optimizer that quotes as the one whose `quoteState` this is (it learns nothing: it has no outcomes). */
   static fromQuoteState(q: QuoteState): Optimizer {
     const o = new Optimizer(q.settings);
     o.estimates.restoreQuoteView(q.estimates);
-    o.cost = new Map(Object.entries(q.cost));
-    o.pace = new Map(Object.entries(q.pace));
-    o.lowestBid = new Map(Object.entries(q.lowestBid));
+    o.restoreControls(q);
     return o;
   }
 
   snapshot(): OptimizerSnapshot {
-    return { estimates: this.estimates.snapshot(), cost: Object.fromEntries(this.cost), pace: Object.fromEntries(this.pace), lowestBid: Object.fromEntries(this.lowestBid) };
+    return { estimates: this.estimates.snapshot(), ...this.controls() };
   }
 
   restore(s: OptimizerSnapshot): void {
     this.estimates.restore(s.estimates);
-    this.cost = new Map(Object.entries(s.cost));
-    this.pace = new Map(Object.entries(s.pace));
-    this.lowestBid = new Map(Object.entries(s.lowestBid));
+    this.restoreControls(s);
+  }
+
+  /** The controllers' state: the same in a snapshot and in a quote state. */
+  private controls(): Pick<OptimizerSnapshot, 'cost' | 'pace' | 'lowestBid'> {
+    return { cost: Object.fromEntries(this.cost), pace: Object.fromEntries(this.pace), lowestBid: Object.fromEntries(this.lowestBid) };
+  }
+
+  private restoreControls(c: Pick<OptimizerSnapshot, 'cost' | 'pace' | 'lowestBid'>): void {
+    this.cost = new Map(Object.entries(c.cost));
+    this.pace = new Map(Object.entries(c.pace));
+    this.lowestBid = new Map(Object.entries(c.lowestBid));
   }
 }

@@ -4,8 +4,9 @@
  * events (integer micro-dollars; every event's debits equal its credits), each naming its cause.
  *
  * cAPI-verified outcomes wait for the buyer's conversion: a success charges the reserved clearing
- * price, a partial success the share of it the buyer's conversion gives, a failure releases it, a failure after a success within the attribution window refunds
- * it, and when the window closes with no conversion the outcome type's default applies.
+ * price, a partial success the share of it the conversion gives, a failure releases it, a failure
+ * after a charge within the attribution window refunds it, and when the window closes with no
+ * conversion the outcome type's default applies.
  * Guarantee-backed outcomes are charged on delivery; their claim window opens, and when it closes
  * the engine's reserve for claims is released. Escalated and failed outcomes never open one.
  */
@@ -108,8 +109,8 @@ export function partialShareBps(c: { readonly score: number | null; readonly suc
   return criteria.length === 0 ? 0 : Math.floor((criteria.filter(Boolean).length * 10_000) / criteria.length);
 }
 
-/** `bps` of a price, rounded down, exact for any safe price. */
-export const shareOf = (priceMicros: number, bps: number): number => Number((BigInt(priceMicros) * BigInt(bps)) / 10_000n);
+/** `bps` of a price (held to 0..10,000), rounded down, exact for any safe price. */
+export const shareOf = (priceMicros: number, bps: number): number => Number((BigInt(priceMicros) * BigInt(Math.min(10_000, Math.max(0, Math.floor(bps))))) / 10_000n);
 
 export const feeOf = (amountMicros: number, takeRateBps: number): number => Math.floor((amountMicros * takeRateBps) / 10_000);
 
@@ -156,7 +157,7 @@ export function decideSettlement(command: SettlementCommand, state: SettlementSt
       const success = command.verdict !== 'failure';
       if (state.status === 'awaiting') {
         // A partial success is charged its share of the price; the rest of the reservation goes back.
-        const amount = !success ? 0 : command.verdict === 'partial' ? shareOf(t.priceMicros, Math.min(10_000, Math.max(0, Math.floor(command.partialShareBps ?? 0)))) : t.priceMicros;
+        const amount = !success ? 0 : command.verdict === 'partial' ? shareOf(t.priceMicros, command.partialShareBps ?? 0) : t.priceMicros;
         return amount > 0 ? [charge(t, cause, at, amount)] : [{ type: 'ChargeReleased', data: { outcomeId, cause, at } }];
       }
       if (state.status === 'charged' && !success) {
