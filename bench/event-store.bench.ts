@@ -4,7 +4,7 @@
  *
  *   npm run bench -- event-store            full run (5 rounds x 2 s per system and workload, ~3 min)
  *   npm run bench -- event-store --quick    smoke run, under 30 s
- *   options: --rounds=N --seconds=S --warmup=S --pool=N
+ *   options: --rounds=N --seconds=S --warmup=S --pool=N --group-statements=N
  *
  * Every system gets a fresh database of its own (created and dropped here) and a pg pool of the
  * same size. Workloads: single-event appends to new streams at concurrency 1, 8 and 32, and
@@ -26,6 +26,8 @@ import { eventData, opt, quick } from './lib';
 
 
 const POOL_SIZE = opt('pool', 32);
+/** Group commit's statements in flight for ours (EventStore's default is 4). */
+const GROUP_STATEMENTS = opt('group-statements', 4);
 const ROUNDS = opt('rounds', quick ? 1 : 5);
 const SECONDS = opt('seconds', quick ? 0.9 : 2);
 const WARMUP_SECONDS = opt('warmup', quick ? 0.25 : 0.75);
@@ -66,7 +68,7 @@ interface Appender {
 }
 
 interface System {
-  readonly name: 'ours' | 'plain' | 'emmett';
+  readonly name: 'ours' | 'ours_alone' | 'plain' | 'emmett';
   readonly label: string;
   db?: TestDatabase;
   /** Creates the database and schema; not timed. */
@@ -81,16 +83,17 @@ const newPool = (url: string): Pool => {
   return pool;
 };
 
-const ours: System = {
-  name: 'ours',
-  label: 'ours (EventStore.append, es.append)',
+/** Ours through `EventStore.append`; `groupCommit: false` sends every append as its own statement. */
+const oursSystem = (name: 'ours' | 'ours_alone', groupCommit: boolean): System => ({
+  name,
+  label: groupCommit ? 'ours (EventStore.append, group commit)' : 'ours, group commit off (one es.append per append)',
   async setup() {
-    this.db = await createTestDatabase('bench_es_ours');
+    this.db = await createTestDatabase(`bench_es_${name}`);
     await migrateEventStore(this.db.url);
   },
   open() {
     const pool = newPool(this.db!.url);
-    const store = new EventStore(pool);
+    const store = new EventStore(pool, groupCommit ? { groupCommit: { maxStatements: GROUP_STATEMENTS } } : { groupCommit: false });
     return {
       async append(count) {
         const { streamId, n } = nextStream();
@@ -103,7 +106,9 @@ const ours: System = {
       },
     };
   },
-};
+});
+const ours = oursSystem('ours', true);
+const oursAlone = oursSystem('ours_alone', false);
 
 const INSERT_COLUMNS = 'transaction_id, position, event_id, stream_id, category, version, type, data, metadata';
 const insertSql = (rows: number): string => {
@@ -178,7 +183,7 @@ const emmett: System = {
   },
 };
 
-const SYSTEMS: readonly System[] = [ours, plain, emmett];
+const SYSTEMS: readonly System[] = [ours, oursAlone, plain, emmett];
 
 // ---------------------------------------------------------------------------------------------
 // Load
@@ -293,6 +298,8 @@ async function main(): Promise<void> {
     vs_emmett_batch100: ratio(byName('batch100'), emmett),
     vs_plain_c32: ratio(byName('c32'), plain),
     vs_plain_batch100: ratio(byName('batch100'), plain),
+    vs_group_commit_off_c8: ratio(byName('c8'), oursAlone),
+    vs_group_commit_off_c32: ratio(byName('c32'), oursAlone),
   };
   results['machine'] = {
     cpus: cpus().length,
@@ -319,19 +326,19 @@ async function main(): Promise<void> {
   lines.push('');
   lines.push(`events/s, median of ${ROUNDS} round(s)${ROUNDS > 1 ? ' (min-max)' : ''}; pool ${POOL_SIZE} for every system`);
   lines.push('');
-  lines.push('| workload | ours | plain INSERT | Emmett 0.42 | ours/plain | ours/Emmett |');
-  lines.push('|---|---:|---:|---:|---:|---:|');
+  lines.push('| workload | ours | ours, group commit off | plain INSERT | Emmett 0.42 | ours/plain | ours/Emmett | ours/group commit off |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const w of WORKLOADS) {
     lines.push(
-      `| ${w.label} | ${fmt(rate(ours, w))}${spread(ours, w)} | ${fmt(rate(plain, w))}${spread(plain, w)} | ${fmt(rate(emmett, w))}${spread(emmett, w)} | ${ratio(w, plain).toFixed(2)} | ${ratio(w, emmett).toFixed(2)} |`,
+      `| ${w.label} | ${fmt(rate(ours, w))}${spread(ours, w)} | ${fmt(rate(oursAlone, w))}${spread(oursAlone, w)} | ${fmt(rate(plain, w))}${spread(plain, w)} | ${fmt(rate(emmett, w))}${spread(emmett, w)} | ${ratio(w, plain).toFixed(2)} | ${ratio(w, emmett).toFixed(2)} | ${ratio(w, oursAlone).toFixed(2)} |`,
     );
   }
   lines.push('');
   lines.push('append latency p50 / p99 (ms), median of rounds');
   lines.push('');
-  lines.push('| workload | ours | plain INSERT | Emmett 0.42 |');
-  lines.push('|---|---:|---:|---:|');
-  for (const w of WORKLOADS) lines.push(`| ${w.label} | ${lat(ours, w)} | ${lat(plain, w)} | ${lat(emmett, w)} |`);
+  lines.push('| workload | ours | ours, group commit off | plain INSERT | Emmett 0.42 |');
+  lines.push('|---|---:|---:|---:|---:|');
+  for (const w of WORKLOADS) lines.push(`| ${w.label} | ${lat(ours, w)} | ${lat(oursAlone, w)} | ${lat(plain, w)} | ${lat(emmett, w)} |`);
   lines.push('');
   const target = (name: string, value: number, goal: number) => `${name}: ${value.toFixed(2)} (target >= ${goal}) ${value >= goal ? 'MET' : 'MISSED'}`;
   lines.push(target('ours/Emmett, 1 event, c32', ratios.vs_emmett_c32, 3));

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { EventIdConflictError, InvalidAppendError, WrongExpectedVersionError } from './errors';
+import { AppendQueue, type PreparedEvent } from './append-queue';
 import { AppendNotifier } from './notifier';
 import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from './rows';
 import {
@@ -18,6 +19,37 @@ export interface EventStoreOptions {
   readonly enrichMetadata?: () => EventMetadata;
   /** How often to retry when an older transaction would have appended behind a newer one. */
   readonly maxOrderingRetries?: number;
+  /**
+   * Group commit of `append` (the pool's appends; not `appendInTransaction` or `appendWithWrites`):
+   * at most `maxStatements` append statements run at once, and appends that arrive while they all
+   * run wait and then go together, each to its own stream, as one statement. An append alone goes
+   * at once as itself. `false` sends every append as its own statement.
+   */
+  readonly groupCommit?: GroupCommitOptions | false;
+}
+
+export interface GroupCommitOptions {
+  /** Append statements in flight at once (default 4). */
+  readonly maxStatements?: number;
+  /** Appends in one statement at most (default 64). */
+  readonly maxAppends?: number;
+  /** Serialized events in one statement at most, in characters (default 1,000,000; one append may pass it alone). */
+  readonly maxChars?: number;
+  /**
+   * An append this large (its events' JSON, in characters; default 16,384) goes at once as its own
+   * statement, outside the `maxStatements` limit: sharing a commit saves it little.
+   */
+  readonly aloneFromChars?: number;
+}
+
+/** What group commit has done so far. */
+export interface GroupCommitStats {
+  /** Append statements sent by `append`, one or several appends each. */
+  readonly statements: number;
+  /** Of those, statements carrying several appends. */
+  readonly batches: number;
+  /** Appends that went in such statements. */
+  readonly batchedAppends: number;
 }
 
 export interface AppendOptions {
@@ -73,17 +105,38 @@ interface PgError {
 
 export class EventStore {
   private readonly notifier: AppendNotifier;
+  private readonly queue: AppendQueue | undefined;
 
   constructor(
     readonly pool: Pool,
     private readonly options: EventStoreOptions = {},
   ) {
     this.notifier = new AppendNotifier(pool);
+    if (options.groupCommit !== false) {
+      this.queue = new AppendQueue(
+        pool,
+        options.groupCommit ?? {},
+        options.maxOrderingRetries ?? 5,
+        (p) => this.appendPrepared(this.pool, p.streamId, p.events, p.expected, p.retriesLeft),
+        () => this.notifier.poke(),
+      );
+    }
   }
 
-  /** Appends atomically to one stream in one round trip. */
+  /**
+   * Appends atomically to one stream, in one round trip. Under load, appends to different streams
+   * share a statement (see `groupCommit`): each is still decided and refused on its own.
+   */
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion = 'any', opts: AppendOptions = {}): Promise<AppendResult> {
-    return this.appendWith(this.pool, streamId, events, expected, opts);
+    const payload = JSON.stringify(this.prepare(streamId, events, opts));
+    const code = expectedCode(expected);
+    if (!this.queue) return this.appendPrepared(this.pool, streamId, payload, expected);
+    return this.queue.submit(streamId, payload, expected, code);
+  }
+
+  /** Counts of the appends group commit sent together. */
+  get groupCommitStats(): GroupCommitStats {
+    return { ...(this.queue?.stats ?? { statements: 0, batches: 0, batchedAppends: 0 }) };
   }
 
   /**
@@ -91,7 +144,7 @@ export class EventStore {
    * other writes: the append is ordered by the transaction's id, which is taken at its first write.
    */
   appendInTransaction(client: PoolClient, streamId: string, events: readonly NewEvent[], expected: ExpectedVersion = 'any', opts: AppendOptions = {}): Promise<AppendResult> {
-    return this.appendWith(client, streamId, events, expected, opts, 0);
+    return this.appendPrepared(client, streamId, JSON.stringify(this.prepare(streamId, events, opts)), expected, 0);
   }
 
   /**
@@ -100,19 +153,17 @@ export class EventStore {
    * events and can be written by SQL alone.
    */
   appendWithWrites(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion, also: AppendAlso, opts: AppendOptions = {}): Promise<AppendResult> {
-    return this.appendWith(this.pool, streamId, events, expected, opts, this.options.maxOrderingRetries ?? 5, also);
+    return this.appendPrepared(this.pool, streamId, JSON.stringify(this.prepare(streamId, events, opts)), expected, this.options.maxOrderingRetries ?? 5, also);
   }
 
-  private async appendWith(
+  private async appendPrepared(
     db: Pool | PoolClient,
     streamId: string,
-    events: readonly NewEvent[],
+    payload: string,
     expected: ExpectedVersion,
-    opts: AppendOptions,
     retries = this.options.maxOrderingRetries ?? 5,
     also?: AppendAlso,
   ): Promise<AppendResult> {
-    const payload = JSON.stringify(this.prepare(streamId, events, opts));
     const code = expectedCode(expected);
     const query = also
       ? {
@@ -146,7 +197,7 @@ export class EventStore {
     }
   }
 
-  private prepare(streamId: string, events: readonly NewEvent[], opts: AppendOptions) {
+  private prepare(streamId: string, events: readonly NewEvent[], opts: AppendOptions): PreparedEvent[] {
     if (typeof streamId !== 'string' || streamId.length === 0) throw new InvalidAppendError('stream id must be a non-empty string');
     if (events.length === 0) throw new InvalidAppendError(`stream ${streamId}: nothing to append`);
     const enriched = this.options.enrichMetadata?.() ?? {};

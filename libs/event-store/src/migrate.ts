@@ -1,8 +1,9 @@
 import { Client } from 'pg';
 import { DataSource, type MigrationInterface } from 'typeorm';
 import { CreateEventStore1763800000000 } from './migrations/1763800000000-create-event-store';
+import { AppendMany1764900000000 } from './migrations/1764900000000-append-many';
 
-export const eventStoreMigrations: ReadonlyArray<new () => MigrationInterface> = [CreateEventStore1763800000000];
+export const eventStoreMigrations: ReadonlyArray<new () => MigrationInterface> = [CreateEventStore1763800000000, AppendMany1764900000000];
 
 /**
  * Runs TypeORM migrations under a PostgreSQL advisory lock, so services that start together

@@ -1,0 +1,154 @@
+import type { Pool } from 'pg';
+import { createTestEventStore, eventually, type TestEventStore } from '@outcomes/testing';
+import { EventIdConflictError, WrongExpectedVersionError } from './errors';
+import { EventStore } from './event-store';
+import { uuidv7 } from './uuid';
+
+let t: TestEventStore;
+let pool: Pool;
+beforeAll(async () => {
+  t = await createTestEventStore(20);
+  pool = t.store.pool;
+});
+afterAll(() => t.close());
+
+const ev = (type: string, data: unknown = {}) => ({ type, data });
+/** One statement at a time: whatever arrives while it runs goes together in the next. */
+const oneAtATime = () => new EventStore(pool, { groupCommit: { maxStatements: 1 } });
+
+/** Holds a stream's append lock from another session (as an append in flight would) until released. */
+async function holdStream(streamId: string) {
+  const c = await pool.connect();
+  await c.query('BEGIN');
+  await c.query('SELECT pg_advisory_xact_lock(1163084609, hashtext($1))', [streamId]);
+  return {
+    client: c,
+    async release() {
+      await c.query('COMMIT');
+      c.release();
+    },
+  };
+}
+
+/** Waits until `n` sessions wait for an advisory lock. */
+const lockWaiters = (n: number) =>
+  eventually(async () => {
+    const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'`);
+    return rows[0]!.n >= n ? true : undefined;
+  }, 10_000, `${n} append(s) waiting for a stream lock`);
+
+describe('group commit', () => {
+  it('sends the appends that waited as one statement, each decided and answered on its own', async () => {
+    const store = oneAtATime();
+    await store.append('gc1taken-1', [ev('A')], 'no_stream');
+    const retried = [{ id: uuidv7(), type: 'R', data: { n: 1 } }];
+    const first = await store.append('gc1retry-1', retried, 'no_stream');
+
+    // The one statement slot is held by an append waiting for a stream lock; the rest queue behind it.
+    const hold = await holdStream('gc1busy-1');
+    const busy = store.append('gc1busy-1', [ev('B')], 'no_stream');
+    await lockWaiters(1);
+    const before = store.groupCommitStats;
+    const fresh = Array.from({ length: 6 }, (_, i) => store.append(`gc1new-${i}`, [ev('N', { i }), ev('M', { i })], 'no_stream'));
+    const wrong = store.append('gc1taken-1', [ev('X')], 'no_stream');
+    const missing = store.append('gc1missing-1', [ev('X')], 'stream_exists');
+    const again = store.append('gc1retry-1', retried, 'no_stream');
+    const exact = store.append('gc1taken-1', [ev('Y')], 1);
+    await hold.release();
+    await busy;
+
+    const landed = await Promise.all(fresh);
+    expect(landed.map((r) => r.events.map((e) => e.version))).toEqual(Array.from({ length: 6 }, () => [1n, 2n]));
+    await expect(wrong).rejects.toMatchObject({ name: 'WrongExpectedVersionError', actual: 1n });
+    await expect(missing).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    await expect(missing).rejects.toMatchObject({ actual: 0n });
+    const retry = await again;
+    expect(retry.alreadyStored).toBe(true);
+    expect(retry.events).toEqual(first.events);
+    // Two appends to one stream never share a statement: the exact one is decided after the refused one.
+    expect((await exact).nextExpectedVersion).toBe(2n);
+
+    const after = store.groupCommitStats;
+    expect(after.batches - before.batches).toBeGreaterThanOrEqual(1);
+    expect(after.batchedAppends - before.batchedAppends).toBeGreaterThanOrEqual(9);
+    // Every fresh append is readable as written, and nothing else was written.
+    for (let i = 0; i < 6; i++) expect((await store.readStream(`gc1new-${i}`)).map((e) => [e.type, e.data])).toEqual([['N', { i }], ['M', { i }]]);
+    expect(await store.readStream('gc1missing-1')).toHaveLength(0);
+    expect((await store.readStream('gc1taken-1')).map((e) => e.type)).toEqual(['A', 'Y']);
+    expect(await store.readStream('gc1retry-1')).toHaveLength(1);
+    // One transaction for the batch: its appends share a transaction id.
+    expect(new Set(landed.map((r) => r.checkpoint.transactionId)).size).toBe(1);
+  });
+
+  it('keeps the order in which one stream\'s appends were submitted', async () => {
+    const store = oneAtATime();
+    const hold = await holdStream('gc2busy-1');
+    const busy = store.append('gc2busy-1', [ev('B')], 'no_stream');
+    await lockWaiters(1);
+    const appends: Promise<unknown>[] = [];
+    for (let i = 0; i < 20; i++) {
+      appends.push(store.append('gc2one-1', [ev('S', { i })], 'any'));
+      appends.push(store.append(`gc2other-${i}`, [ev('O', { i })], 'no_stream'));
+    }
+    await hold.release();
+    await Promise.all([busy, ...appends]);
+    expect((await store.readStream('gc2one-1')).map((e) => (e.data as { i: number }).i)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(store.groupCommitStats.batches).toBeGreaterThanOrEqual(1);
+  });
+
+  it('refuses only the append whose event id another stream holds; the others of its statement land', async () => {
+    const store = oneAtATime();
+    const taken = uuidv7();
+    await store.append('gc3owner-1', [{ id: taken, type: 'O', data: {} }]);
+    const hold = await holdStream('gc3busy-1');
+    const busy = store.append('gc3busy-1', [ev('B')], 'no_stream');
+    await lockWaiters(1);
+    const before = store.groupCommitStats.batches;
+    const good = Array.from({ length: 4 }, (_, i) => store.append(`gc3good-${i}`, [ev('G', { i })], 'no_stream'));
+    const bad = store.append('gc3thief-1', [ev('T'), { id: taken, type: 'T', data: {} }], 'no_stream');
+    await hold.release();
+    await busy;
+    await expect(bad).rejects.toBeInstanceOf(EventIdConflictError);
+    expect((await Promise.all(good)).every((r) => r.nextExpectedVersion === 1n)).toBe(true);
+    expect(await store.readStream('gc3thief-1')).toHaveLength(0);
+    expect(store.groupCommitStats.batches).toBeGreaterThan(before);
+  });
+
+  it('sends again an append that a newer transaction overtook, so the global order stays the stream order', async () => {
+    const store = oneAtATime();
+    await store.append('gc4late-1', [ev('First')], 'no_stream');
+    const hold = await holdStream('gc4busy-1');
+    const busy = store.append('gc4busy-1', [ev('B')], 'no_stream');
+    await lockWaiters(1);
+    const late = store.append('gc4late-1', [ev('Mine')], 'any');
+    const other = store.append('gc4other-1', [ev('O')], 'no_stream');
+    // Another session holds gc4late-1's lock without a transaction id yet; the batch takes its id, then waits.
+    const rival = await holdStream('gc4late-1');
+    await hold.release();
+    await busy;
+    await lockWaiters(1);
+    // The rival appends now, in a transaction whose id is newer than the batch's, and commits first.
+    const rivalAppend = await new EventStore(pool, { groupCommit: false }).appendInTransaction(rival.client, 'gc4late-1', [ev('Rival')], 'any');
+    await rival.release();
+    const mine = await late;
+    await other;
+    const events = await store.readStream('gc4late-1');
+    expect(events.map((e) => e.type)).toEqual(['First', 'Rival', 'Mine']);
+    // Sent again in a new transaction: behind the rival in the global order too.
+    expect(mine.checkpoint.transactionId).toBeGreaterThan(rivalAppend.checkpoint.transactionId);
+  });
+
+  it('sends a large append at once on its own, not behind a busy statement', async () => {
+    const store = new EventStore(pool, { groupCommit: { maxStatements: 1, aloneFromChars: 1_000 } });
+    const hold = await holdStream('gc5busy-1');
+    const busy = store.append('gc5busy-1', [ev('B')], 'no_stream');
+    await lockWaiters(1);
+    const small = store.append('gc5small-1', [ev('S')], 'no_stream');
+    const large = await store.append('gc5large-1', [ev('L', { text: 'x'.repeat(2_000) })], 'no_stream');
+    expect(large.nextExpectedVersion).toBe(1n);
+    // The small one still waits for the slot.
+    expect(await Promise.race([small.then(() => 'landed'), new Promise((r) => setTimeout(() => r('waiting'), 200))])).toBe('waiting');
+    await hold.release();
+    await Promise.all([busy, small]);
+  });
+});

@@ -1,0 +1,183 @@
+import type { Pool } from 'pg';
+import { EventIdConflictError, WrongExpectedVersionError } from './errors';
+import type { AppendResult, EventMetadata, ExpectedVersion } from './types';
+
+/** An event as the append functions take it: its id is fixed before the first attempt, so retries are safe. */
+export interface PreparedEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: EventMetadata;
+}
+
+export interface Pending {
+  readonly streamId: string;
+  /** The events as JSON (`es.append`'s p_events), serialized once for every attempt. */
+  readonly events: string;
+  readonly expected: ExpectedVersion;
+  readonly code: bigint;
+  /** Ordering retries (40001) this append may still take. */
+  retriesLeft: number;
+  readonly resolve: (r: AppendResult) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+interface ManyRow {
+  slot: number;
+  event_id: string | null;
+  version: string | null;
+  event_position: string | null;
+  transaction_id: string | null;
+  already_stored: boolean;
+  error_code: string | null;
+  error_detail: string | null;
+}
+
+interface Limits {
+  readonly maxStatements?: number;
+  readonly maxAppends?: number;
+  readonly maxChars?: number;
+  readonly aloneFromChars?: number;
+}
+
+/**
+ * Group commit for `EventStore.append`. Up to `maxStatements` statements run at once; an append
+ * that finds them all busy waits, and when one returns, the waiting appends leave together, each
+ * to a different stream, as one `es.append_many`: one round trip, one transaction and one commit
+ * for all of them instead of one each. Nothing waits for company: an append goes at once when a
+ * statement slot is free, so at low load every append is its own `es.append`, and batches form
+ * only when appends arrive faster than statements finish. A large append (`aloneFromChars`) does not
+ * wait for a slot at all: it goes on its own at once, as without group commit.
+ *
+ * Each append keeps its own answer: a wrong expected version or an ordering retry (40001) refuses
+ * that append alone. A second append to a stream already in the batch waits for the next statement,
+ * so appends to one stream keep their submission order. If the batch statement itself fails (an
+ * event id already stored on another stream, a lost connection), each of its appends is sent again
+ * on its own with the same event ids, so each gets the answer it would have had alone, and one that
+ * landed before the connection broke is answered as already stored.
+ */
+export class AppendQueue {
+  private readonly waiting: Pending[] = [];
+  private inFlight = 0;
+  private readonly maxStatements: number;
+  private readonly maxAppends: number;
+  private readonly maxChars: number;
+  private readonly aloneFromChars: number;
+  readonly stats = { statements: 0, batches: 0, batchedAppends: 0 };
+
+  constructor(
+    private readonly pool: Pool,
+    limits: Limits,
+    private readonly retries: number,
+    /** One append as its own statement (es.append), with its ordering retries. */
+    private readonly alone: (p: Pending) => Promise<AppendResult>,
+    private readonly appended: () => void,
+  ) {
+    this.maxStatements = Math.max(1, limits.maxStatements ?? 4);
+    this.maxAppends = Math.max(1, limits.maxAppends ?? 64);
+    this.maxChars = Math.max(1, limits.maxChars ?? 1_000_000);
+    this.aloneFromChars = Math.max(1, limits.aloneFromChars ?? 16_384);
+  }
+
+  submit(streamId: string, events: string, expected: ExpectedVersion, code: bigint): Promise<AppendResult> {
+    return new Promise<AppendResult>((resolve, reject) => {
+      const p: Pending = { streamId, events, expected, code, retriesLeft: this.retries, resolve, reject };
+      // A large append gains little from sharing a commit and would hold a slot long: it goes at
+      // once, on its own, unless an earlier append to its stream still waits (order first).
+      if (events.length >= this.aloneFromChars && !this.waiting.some((w) => w.streamId === streamId)) {
+        this.stats.statements++;
+        return void this.one(p);
+      }
+      this.waiting.push(p);
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.maxStatements && this.waiting.length > 0) {
+      const batch = this.take();
+      this.inFlight++;
+      this.stats.statements++;
+      const sent = batch.length === 1 ? this.one(batch[0]!) : this.many(batch);
+      // Whatever went wrong unanswered answers every append still waiting for it (a settled one ignores it).
+      void sent
+        .catch((err: unknown) => batch.forEach((p) => p.reject(err)))
+        .finally(() => {
+          this.inFlight--;
+          this.pump();
+        });
+    }
+  }
+
+  /** The waiting appends that go next: in arrival order, one per stream, within the limits. */
+  private take(): Pending[] {
+    const batch: Pending[] = [];
+    const streams = new Set<string>();
+    let chars = 0;
+    let i = 0;
+    while (i < this.waiting.length && batch.length < this.maxAppends) {
+      const p = this.waiting[i]!;
+      if (streams.has(p.streamId) || (batch.length > 0 && chars + p.events.length > this.maxChars)) {
+        i++;
+        continue;
+      }
+      this.waiting.splice(i, 1);
+      batch.push(p);
+      streams.add(p.streamId);
+      chars += p.events.length;
+    }
+    return batch;
+  }
+
+  private async one(p: Pending): Promise<void> {
+    await this.alone(p).then(p.resolve, p.reject);
+  }
+
+  private async many(batch: Pending[]): Promise<void> {
+    this.stats.batches++;
+    this.stats.batchedAppends += batch.length;
+    let rows: ManyRow[];
+    try {
+      const payload = `[${batch.map((p) => `{"s":${JSON.stringify(p.streamId)},"x":${p.code},"e":${p.events}}`).join(',')}]`;
+      rows = (await this.pool.query<ManyRow>({ name: 'es_append_many', text: 'SELECT * FROM es.append_many($1::jsonb)', values: [payload] })).rows;
+    } catch {
+      // Nothing of the batch was written (one statement): each append goes again on its own.
+      await Promise.all(batch.map((p) => this.one(p)));
+      return;
+    }
+    const bySlot = new Map<number, ManyRow[]>();
+    for (const r of rows) {
+      const list = bySlot.get(r.slot);
+      if (list) list.push(r);
+      else bySlot.set(r.slot, [r]);
+    }
+    let wrote = false;
+    batch.forEach((p, i) => {
+      const mine = bySlot.get(i + 1) ?? [];
+      const last = mine[mine.length - 1];
+      if (!last) return p.reject(new Error(`es.append_many gave no answer for stream ${p.streamId}`));
+      switch (last.error_code) {
+        case null:
+          if (!last.already_stored) wrote = true;
+          return p.resolve({
+            streamId: p.streamId,
+            nextExpectedVersion: BigInt(last.version!),
+            events: mine.map((r) => ({ id: r.event_id!, version: BigInt(r.version!), position: BigInt(r.event_position!) })),
+            checkpoint: { transactionId: BigInt(last.transaction_id!), position: BigInt(last.event_position!) },
+            alreadyStored: last.already_stored,
+          });
+        case 'ES409':
+          return p.reject(new WrongExpectedVersionError(p.streamId, p.expected, BigInt(last.error_detail ?? '0')));
+        case 'ES410':
+          return p.reject(new EventIdConflictError(p.streamId, `event id ${last.error_detail} is stored, but not as this append`));
+        case '40001':
+          // A newer transaction appended to this stream first: the append goes again, first in line.
+          if (p.retriesLeft-- > 0) return void this.waiting.unshift(p);
+          return p.reject(Object.assign(new Error(`stream ${p.streamId} was appended by a newer transaction; retry`), { code: '40001' }));
+        default:
+          return p.reject(new Error(`es.append_many: unknown answer ${last.error_code} for stream ${p.streamId}`));
+      }
+    });
+    if (wrote) this.appended();
+  }
+}
