@@ -31,9 +31,13 @@
  *               envelope bytes, headers and Nats-Msg-Id, pre-built from the store before timing,
  *               so it does no PostgreSQL work. Timed the same way (until the stream holds N).
  *   encoding    the pipelined loop again, but building each message (encodeEnvelope, eventHeaders)
- *               from the RecordedEvents in memory as the relay does: what encoding costs.
+ *               from the RecordedEvents in memory, as the relay did before it built its headers
+ *               in wire form: what encoding costs on the client's path.
+ *   ourpub      the pipelined loop with pre-built messages, but through the relay's
+ *               JetStreamPublisher (headers in wire form, eventWireHeaders): how much of the
+ *               relay's gain is the publisher. Not the peer: vs_publish stays ours / publish.
  *   sequential  `await js.publish(...)` one after the other (a second reference).
- * Rounds are interleaved (ours, publish, encoding, sequential, ours, ...); the best round
+ * Rounds are interleaved (ours, publish, ourpub, encoding, sequential, ours, ...); the best round
  * of each is reported. For each run: CPU per event of this process and of a local nats-server,
  * and the publishing connection's socket writes. For the relay: where its time went (readAll,
  * publishing, checkpoint), timed around the subscription's queries.
@@ -42,7 +46,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import type { MsgHdrs } from '@nats-io/nats-core';
-import { connectBus, encodeEnvelope, eventHeaders, eventsStream, eventSubject, provision, startRelay, type Bus } from '@outcomes/bus';
+import { JetStreamPublisher, connectBus, encodeEnvelope, eventHeaders, eventWireHeaders, eventsStream, eventSubject, provision, startRelay, type Bus } from '@outcomes/bus';
 import { EventStore, START, checkpointOf, migrateEventStore, subscribe, type Checkpoint, type NewEvent, type RecordedEvent, type Subscription } from '@outcomes/event-store';
 import { createTestDatabase, uniqueName, type TestDatabase } from '@outcomes/testing';
 import type { Pool } from 'pg';
@@ -344,7 +348,8 @@ const startOurs = (a: RelayArgs): RelayUnderTest => {
 /**
  * `--proposed` only: relay.ts's publishBatch with the change proposed in docs/benchmarks.md
  * ("Relay"), run through the same `subscribe` as startRelay, to measure it before anyone edits
- * libs/bus. Per-stream rule unchanged (an event is published only after its stream's previous
+ * libs/bus. It publishes with `js.publish` and `eventHeaders`, as relay.ts did before it moved to
+ * JetStreamPublisher; kept to compare with the figures recorded then. Per-stream rule unchanged (an event is published only after its stream's previous
  * event was acked); what changes is how the loop waits for that:
  *  - no `await` per event: an `await` of a missing predecessor still yields, and nats.js flushes
  *    its outbound buffer in a queued microtask, so each publish went out in its own socket write;
@@ -508,6 +513,48 @@ async function runPublish<T>(items: readonly T[], toMsg: (x: T) => Prepared, bus
   }
 }
 
+/**
+ * The pipelined loop through JetStreamPublisher: `window` publishes awaiting their ack, each ack
+ * sends the next message. Messages pre-built with their headers in wire form, as the relay sends them.
+ */
+async function runOurPublisher(msgs: readonly Prepared[], bus: Bus, mon: Bus, window: number): Promise<Run> {
+  const stream = await freshStream(bus);
+  const publisher = new JetStreamPublisher(bus.nc, { timeoutMs: PUBLISH_TIMEOUT_MS });
+  const m = meter(bus);
+  const t0 = performance.now();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let next = 0;
+      let inflight = 0;
+      let failed = false;
+      const done = (err: unknown): void => {
+        inflight--;
+        if (err) {
+          failed = true;
+          reject(err);
+        } else pump();
+      };
+      const pump = (): void => {
+        while (!failed && inflight < window && next < msgs.length) {
+          const msg = msgs[next++]!;
+          inflight++;
+          publisher.send(msg.subject, msg.data, msg.headers, done);
+        }
+        if (inflight === 0 && next === msgs.length) resolve();
+      };
+      pump();
+    });
+    const acked = performance.now();
+    const t1 = await untilStored(mon, stream, msgs.length, t0 + RUN_TIMEOUT_MS);
+    const cost = m.done(msgs.length);
+    const seconds = (t1 - t0) / 1000;
+    return { seconds, ackSeconds: (acked - t0) / 1000, rate: msgs.length / seconds, cost };
+  } finally {
+    publisher.close();
+    await bus.jsm.streams.delete(stream).catch(() => undefined);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Main
 
@@ -531,8 +578,15 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-type SystemName = 'ours' | 'proposed' | 'publish' | 'encoding' | 'sequential';
-const JSON_KEY: Record<SystemName, string> = { ours: 'ours', proposed: 'proposed', publish: 'publish', encoding: 'publish_encoding', sequential: 'sequential_publish' };
+type SystemName = 'ours' | 'proposed' | 'publish' | 'ourpub' | 'encoding' | 'sequential';
+const JSON_KEY: Record<SystemName, string> = {
+  ours: 'ours',
+  proposed: 'proposed',
+  publish: 'publish',
+  ourpub: 'publisher_loop',
+  encoding: 'publish_encoding',
+  sequential: 'sequential_publish',
+};
 
 async function main(): Promise<void> {
   const tStart = performance.now();
@@ -542,8 +596,8 @@ async function main(): Promise<void> {
     `relay bench: ${EVENTS.toLocaleString('en-US')} events, fill "${FILL}", batchSize ${BATCH_SIZE}, maxInFlight ${MAX_IN_FLIGHT}, ${ROUNDS} round(s), ${quick ? 'quick' : 'full'}${PROPOSED ? ', with the proposed relay' : ''}${NO_ASYNC_TRACES ? ', noAsyncTraces' : ''}; namespace ${namespace}`,
   );
 
-  const systems: SystemName[] = PROPOSED ? ['ours', 'proposed', 'publish', 'encoding', 'sequential'] : ['ours', 'publish', 'encoding', 'sequential'];
-  const runs: Record<SystemName, Run[]> = { ours: [], proposed: [], publish: [], encoding: [], sequential: [] };
+  const systems: SystemName[] = PROPOSED ? ['ours', 'proposed', 'publish', 'ourpub', 'encoding', 'sequential'] : ['ours', 'publish', 'ourpub', 'encoding', 'sequential'];
+  const runs: Record<SystemName, Run[]> = { ours: [], proposed: [], publish: [], ourpub: [], encoding: [], sequential: [] };
   let neighbours = { share: 0, perBatch: 0 };
   let streams = 0;
   let setupSeconds = 0;
@@ -568,6 +622,7 @@ async function main(): Promise<void> {
     neighbours = sameStreamNeighbours(events, BATCH_SIZE);
     const encode = (e: RecordedEvent) => prepareOne(bus, e);
     const msgs = events.map(encode);
+    const wireMsgs = events.map((e): Prepared => ({ subject: bus.subject(eventSubject(e)), data: encodeEnvelope(e), msgID: e.id, headers: eventWireHeaders(e) }));
     const prebuilt = (m: Prepared) => m;
     await freshStream(bus); // provisioned up front, as the platform does; every run recreates it
     setupSeconds = (performance.now() - tStart) / 1000;
@@ -582,19 +637,26 @@ async function main(): Promise<void> {
       const cost = `cpu/event node ${c.nodeUs.toFixed(0)} us${c.natsUs === null ? '' : `, nats ${c.natsUs.toFixed(0)} us`}${c.writesPer1000 === null ? '' : `, ${c.writesPer1000.toFixed(0)} writes/1000`}`;
       log(`  ${name.padEnd(10)} ${Math.round(r.rate).toString().padStart(7)} events/s  ${r.seconds.toFixed(2)} s (acks ${r.ackSeconds.toFixed(2)} s)  ${cost}${prof}`);
     };
+    const runSystem = (s: SystemName): Promise<Run> => {
+      switch (s) {
+        case 'ours':
+          return runRelay(startOurs, store, db, bus, mon);
+        case 'proposed':
+          return runRelay(startProposed, store, db, bus, mon);
+        case 'publish':
+          return runPublish(msgs, prebuilt, bus, mon, MAX_IN_FLIGHT);
+        case 'ourpub':
+          return runOurPublisher(wireMsgs, bus, mon, MAX_IN_FLIGHT);
+        case 'encoding':
+          return runPublish(events, encode, bus, mon, MAX_IN_FLIGHT);
+        case 'sequential':
+          return runPublish(msgs.slice(0, SEQUENTIAL_EVENTS), prebuilt, bus, mon, 1);
+      }
+    };
     for (let round = 0; round < ROUNDS; round++) {
       log(`round ${round + 1}`);
       for (const s of systems) {
-        const r =
-          s === 'ours'
-            ? await runRelay(startOurs, store, db, bus, mon)
-            : s === 'proposed'
-              ? await runRelay(startProposed, store, db, bus, mon)
-              : s === 'publish'
-                ? await runPublish(msgs, prebuilt, bus, mon, MAX_IN_FLIGHT)
-                : s === 'encoding'
-                  ? await runPublish(events, encode, bus, mon, MAX_IN_FLIGHT)
-                  : await runPublish(msgs.slice(0, SEQUENTIAL_EVENTS), prebuilt, bus, mon, 1);
+        const r = await runSystem(s);
         runs[s].push(r);
         show(s, r);
       }
@@ -610,6 +672,7 @@ async function main(): Promise<void> {
   const publish = best(runs.publish);
   const sequential = best(runs.sequential);
   const encoding = best(runs.encoding);
+  const publisherLoop = best(runs.ourpub);
   const proposed = PROPOSED ? best(runs.proposed) : undefined;
   const ratios = { vs_publish: round2(ours.rate / publish.rate), vs_sequential_publish: round2(ours.rate / sequential.rate) };
   const costJson = (c: Cost) => ({
@@ -630,6 +693,8 @@ async function main(): Promise<void> {
     sequential_publish: Math.round(sequential.rate),
     publish_encoding: Math.round(encoding.rate),
     vs_publish_encoding: round2(ours.rate / encoding.rate),
+    publisher_loop: Math.round(publisherLoop.rate),
+    publisher_loop_vs_publish: round2(publisherLoop.rate / publish.rate),
     ...(proposed ? { proposed: Math.round(proposed.rate), proposed_vs_publish: round2(proposed.rate / publish.rate), proposed_vs_publish_encoding: round2(proposed.rate / encoding.rate) } : {}),
     rounds: Object.fromEntries(systems.map((s) => [JSON_KEY[s], runs[s].map((r) => Math.round(r.rate))])),
     ours_profile_ms: { ...profileJson(ours.profile!), total: Math.round(ours.seconds * 1000) },
@@ -675,7 +740,8 @@ async function main(): Promise<void> {
   lines.push(row(`ours: startRelay (batchSize ${BATCH_SIZE}, maxInFlight ${MAX_IN_FLIGHT})`, runs.ours));
   if (proposed) lines.push(row('proposed relay.ts change (--proposed)', runs.proposed));
   lines.push(row(`js.publish, ${MAX_IN_FLIGHT} in flight, pre-built messages (the peer)`, runs.publish));
-  lines.push(row(`js.publish, ${MAX_IN_FLIGHT} in flight, each message encoded as the relay does (no PostgreSQL)`, runs.encoding));
+  lines.push(row(`JetStreamPublisher, ${MAX_IN_FLIGHT} in flight, pre-built messages (headers in wire form)`, runs.ourpub));
+  lines.push(row(`js.publish, ${MAX_IN_FLIGHT} in flight, each message encoded in the loop (encodeEnvelope, eventHeaders; no PostgreSQL)`, runs.encoding));
   lines.push(row(`await js.publish, sequential${SEQUENTIAL_EVENTS < EVENTS ? ` (first ${fmt(SEQUENTIAL_EVENTS)} messages)` : ''}`, runs.sequential));
   lines.push('');
   const breakdown = (label: string, r: Run) => {
@@ -688,6 +754,7 @@ async function main(): Promise<void> {
   lines.push(`vs_publish: ${ratios.vs_publish.toFixed(2)} (target >= 0.8) ${ratios.vs_publish >= 0.8 ? 'MET' : 'MISSED'}`);
   if (proposed) lines.push(`proposed vs_publish: ${results.proposed_vs_publish!.toFixed(2)}`);
   lines.push(`the peer encoding each message itself reaches ${round2(encoding.rate / publish.rate).toFixed(2)} of the pre-built peer`);
+  lines.push(`the same pre-built loop through JetStreamPublisher reaches ${results.publisher_loop_vs_publish.toFixed(2)} of the pre-built peer`);
   lines.push('');
   process.stdout.write(`${lines.join('\n')}\n`);
   process.stdout.write(`${JSON.stringify({ bench: 'relay', results, ratios })}\n`);

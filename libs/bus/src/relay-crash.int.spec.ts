@@ -1,10 +1,10 @@
-import type { JetStreamClient } from '@nats-io/jetstream';
 import { subscriptionLag } from '@outcomes/event-store';
 import { createTestEventStore, eventually, sleep, uniqueName, type TestEventStore } from '@outcomes/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Bus } from './connection';
 import { appendMany, createTestBus, deleteNamespaceStreams, expectExactlyOnceInOrder, readWholeStream, streamMessageCount, testNatsUrl, type Appended } from './fixtures/bus.fixture';
+import { JetStreamPublisher, type AckedPublisher } from './jetstream-publisher';
 import { eventsStream, provision } from './provision';
 import { startRelay, type Relay } from './relay';
 
@@ -49,24 +49,15 @@ const finishAndCheck = async (w: World, appended: readonly Appended[]): Promise<
   }
 };
 
-/** The real JetStream client, except that some publishes are refused unsent or lose their ack. */
-const withFaults = (bus: Bus, fault: () => 'refuse' | 'lose-ack' | undefined): Bus => {
-  const js = new Proxy(bus.js, {
-    get(target, prop) {
-      if (prop === 'publish') {
-        return (...args: Parameters<JetStreamClient['publish']>) => {
-          const f = fault();
-          if (f === 'refuse') return Promise.reject(new Error('injected: publish refused'));
-          const sent = target.publish(...args);
-          return f === 'lose-ack' ? sent.then(() => Promise.reject(new Error('injected: ack lost'))) : sent;
-        };
-      }
-      const v: unknown = Reflect.get(target, prop);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
-  return { ...bus, js };
-};
+/** The real publisher, except that some publishes are refused unsent or lose their ack (the message is stored). */
+const withFaults = (real: AckedPublisher, fault: () => 'refuse' | 'lose-ack' | undefined): AckedPublisher => ({
+  publish(subject, data, headers) {
+    const f = fault();
+    if (f === 'refuse') return Promise.reject(new Error('injected: publish refused'));
+    const sent = real.publish(subject, data, headers);
+    return f === 'lose-ack' ? sent.then(() => Promise.reject(new Error('injected: ack lost'))) : sent;
+  },
+});
 
 describe('relay crashes', () => {
   it('connection closed abruptly mid-batch, five times: every event once, per-stream order', async () => {
@@ -87,18 +78,20 @@ describe('relay crashes', () => {
     const w = await newWorld();
     const writing = appendMany(w.t.store, 'faulty', 1200, 12);
     const faults = { refuse: 0, 'lose-ack': 0 };
-    const faulty = withFaults(w.bus, () => {
+    const real = new JetStreamPublisher(w.bus.nc);
+    const faulty = withFaults(real, () => {
       const r = Math.random();
       const f = r < 0.01 ? 'refuse' : r < 0.02 ? 'lose-ack' : undefined;
       if (f) faults[f]++;
       return f;
     });
-    const relay = startRelay({ store: w.t.store, connectionString: w.t.db.url, bus: faulty, batchSize: 30, maxInFlight: 16, retryDelayMs: 10, onError: () => undefined });
+    const relay = startRelay({ store: w.t.store, connectionString: w.t.db.url, bus: w.bus, publisher: faulty, batchSize: 30, maxInFlight: 16, retryDelayMs: 10, onError: () => undefined });
     const appended = await writing;
     try {
       await eventually(async () => ((await subscriptionLag(w.t.store, 'relay')).behind === 0 ? true : undefined), 60_000, 'the faulty relay to catch up');
     } finally {
       await relay.stop();
+      real.close();
     }
     expect(faults.refuse + faults['lose-ack']).toBeGreaterThan(0);
     expect(relay.metrics.failedBatches).toBeGreaterThan(0);

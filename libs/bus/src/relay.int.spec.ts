@@ -3,6 +3,7 @@ import { createTestEventStore, eventually, uniqueName, type TestEventStore } fro
 import type { Bus } from './connection';
 import { BusHeaders, decodeEnvelope, type EventEnvelope } from './envelope';
 import { appendMany, createTestBus, deleteNamespaceStreams, expectExactlyOnceInOrder, readWholeStream, streamMessageCount } from './fixtures/bus.fixture';
+import { JetStreamPublisher, type AckedPublisher } from './jetstream-publisher';
 import { eventsStream, provision } from './provision';
 import { startRelay } from './relay';
 
@@ -91,5 +92,43 @@ describe('relay', () => {
     } finally {
       await again.stop();
     }
+  });
+
+  it('keeps at most maxInFlight publishes awaiting acks, and sends an event only after its stream`s previous one was acked', async () => {
+    const real = new JetStreamPublisher(bus.nc);
+    const acked = new Set<string>();
+    const early: string[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const watching: AckedPublisher = {
+      async publish(subject, data, headers) {
+        const key = (v: bigint) => `${headers!.get(BusHeaders.Stream)}@${v}`;
+        const version = BigInt(headers!.get(BusHeaders.Version));
+        if (version > 1n && !acked.has(key(version - 1n))) early.push(key(version));
+        most = Math.max(most, ++inFlight);
+        try {
+          const ack = await real.publish(subject, data, headers);
+          acked.add(key(version));
+          return ack;
+        } finally {
+          inFlight--;
+        }
+      },
+    };
+    const appended = await appendMany(t.store, 'window', 300, 20);
+    // From the start of the store: what earlier tests published comes back as duplicates.
+    const relay = startRelay({ store: t.store, connectionString: t.db.url, bus, name: 'relay-window', publisher: watching, batchSize: 100, maxInFlight: 8 });
+    try {
+      // No other relay runs: the new events reach JetStream through this one only.
+      await eventually(() => (relay.metrics.published === appended.length ? true : undefined), 20_000, 'the new events published');
+      await eventually(async () => ((await subscriptionLag(t.store, 'relay-window')).behind === 0 ? true : undefined), 20_000, 'the relay to catch up');
+    } finally {
+      await relay.stop();
+      real.close();
+    }
+    expect(early).toEqual([]);
+    expect(most).toBe(8);
+    expect(relay.metrics.published).toBe(appended.length);
+    expect(relay.metrics.failedBatches).toBe(0);
   });
 });

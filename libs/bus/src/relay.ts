@@ -1,6 +1,8 @@
 import { subscribe, type EventStore, type RecordedEvent, type Subscription } from '@outcomes/event-store';
 import type { Bus } from './connection';
-import { encodeEnvelope, eventHeaders, eventSubject } from './envelope';
+import { encodeEnvelope, eventSubject } from './envelope';
+import { JetStreamPublisher, type AckedPublisher } from './jetstream-publisher';
+import { eventWireHeaders } from './wire-headers';
 
 export interface RelayOptions {
   readonly store: EventStore;
@@ -13,6 +15,11 @@ export interface RelayOptions {
   /** Publishes awaiting their ack at once. */
   readonly maxInFlight?: number;
   readonly publishTimeoutMs?: number;
+  /**
+   * Sends the messages; default: a `JetStreamPublisher` on `bus.nc` with `publishTimeoutMs`, closed
+   * by `stop()`. One given here is the caller's to close.
+   */
+  readonly publisher?: AckedPublisher;
   readonly pollIntervalMs?: number;
   /** First delay before a failed batch is re-run (it doubles up to 30 s while failures repeat). */
   readonly retryDelayMs?: number;
@@ -70,10 +77,16 @@ export interface Relay {
  *    the chain it sees streams reorder.)
  * Chains of different streams run side by side, up to `maxInFlight` publishes awaiting acks, so
  * events of different streams may reach JetStream in a different order from the global one.
+ *
+ * Publishing goes through `JetStreamPublisher` (plain publishes, acks matched on one inbox, no
+ * per-message request machinery) with headers built in wire form (`eventWireHeaders`): that is
+ * where a relay spent most of its CPU per event (docs/benchmarks.md, "Relay").
  */
 export function startRelay(opts: RelayOptions): Relay {
   const { bus, store } = opts;
   const maxInFlight = Math.max(1, opts.maxInFlight ?? 256);
+  let owned: JetStreamPublisher | undefined;
+  const publisher = opts.publisher ?? (owned = new JetStreamPublisher(bus.nc, { timeoutMs: opts.publishTimeoutMs ?? 5_000 }));
   const metrics: RelayMetrics = { published: 0, duplicates: 0, batches: 0, failedBatches: 0 };
 
   const publishBatch = async (events: readonly RecordedEvent[]): Promise<void> => {
@@ -91,11 +104,7 @@ export function startRelay(opts: RelayOptions): Relay {
       await slots.take();
       try {
         if (failure) return;
-        const ack = await bus.js.publish(bus.subject(eventSubject(e)), encodeEnvelope(e), {
-          msgID: e.id,
-          headers: eventHeaders(e, opts.headersFor?.(e) ?? {}),
-          timeout: opts.publishTimeoutMs ?? 5_000,
-        });
+        const ack = await publisher.publish(bus.subject(eventSubject(e)), encodeEnvelope(e), eventWireHeaders(e, opts.headersFor?.(e)));
         if (ack.duplicate) duplicates++;
         else published++;
       } catch (err) {
@@ -138,7 +147,10 @@ export function startRelay(opts: RelayOptions): Relay {
     get isActive() {
       return subscription.isActive;
     },
-    stop: () => subscription.stop(),
+    async stop() {
+      await subscription.stop();
+      owned?.close();
+    },
   };
 }
 
