@@ -1,6 +1,13 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { credsAuthenticator, type NatsConnection } from '@nats-io/nats-core';
-import { connect } from '@nats-io/transport-node';
+import { credsAuthenticator, type ConnectionOptions, type NatsConnection } from '@nats-io/nats-core';
+import type * as NatsInternal from '@nats-io/nats-core/lib/internal_mod';
+import { NodeTransport, nodeResolveHost } from '@nats-io/transport-node/lib/node_transport';
+import { CoalescingTransport } from './coalescing-transport';
+
+// The client's transport hook lives in its `internal` entry point, which TypeScript's node10
+// resolution does not see through the package's exports map: typed from the file it points at.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { NatsConnectionImpl, setTransportFactory } = require('@nats-io/nats-core/internal') as typeof NatsInternal;
 
 /** Pino-compatible: `logger.info({fields}, 'message')`, so a service passes its own logger as is. */
 export interface BusLogger {
@@ -40,6 +47,12 @@ export interface BusOptions {
   readonly checkJetStream?: boolean;
   /** Where replies to this connection's requests arrive (an engine's credentials allow only its own). */
   readonly inboxPrefix?: string;
+  /**
+   * Write what the client sends in one turn of the event loop in one socket write (default on;
+   * see `CoalescingTransport`). Off: one write per microtask checkpoint, as the client does. The
+   * choice holds for the process (see `connectNats`).
+   */
+  readonly coalesceWrites?: boolean;
 }
 
 export interface Bus {
@@ -56,11 +69,21 @@ export interface Bus {
   close(): Promise<void>;
 }
 
+/**
+ * `connect` of `@nats-io/transport-node`, with the option of a coalescing transport. As there,
+ * the client takes its transports (the first and each reconnect's) from a factory set for the
+ * whole process, and each call sets it: a process should not mix the two kinds of connection.
+ */
+export function connectNats(opts: ConnectionOptions, coalesce = true): Promise<NatsConnection> {
+  setTransportFactory({ factory: () => (coalesce ? new CoalescingTransport(new NodeTransport()) : new NodeTransport()), dnsResolveFn: nodeResolveHost });
+  return NatsConnectionImpl.connect(opts);
+}
+
 export async function connectBus(opts: BusOptions): Promise<Bus> {
   const logger = opts.logger ?? silentLogger;
   const namespace = opts.namespace ?? '';
   const waitMs = opts.reconnectTimeWaitMs ?? 1_000;
-  const nc = await connect({
+  const nc = await connectNats({
     servers: opts.servers,
     name: opts.name,
     // A service outlives any NATS outage: never give up reconnecting. The jitter keeps a fleet of
@@ -73,7 +96,7 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
     noAsyncTraces: opts.noAsyncTraces ?? false,
     ...(opts.inboxPrefix ? { inboxPrefix: opts.inboxPrefix } : {}),
     ...(opts.credentials ? { authenticator: credsAuthenticator(new TextEncoder().encode(opts.credentials)) } : {}),
-  });
+  }, opts.coalesceWrites ?? true);
   void logStatus(nc, opts.name, logger);
   const jsm = await jetstreamManager(nc, { checkAPI: opts.checkJetStream ?? true });
   const js = jetstream(nc);

@@ -1,6 +1,7 @@
 export * from './apply-once';
 export * from './commands';
 export * from './connection';
+export * from './coalescing-transport';
 export * from './consumer';
 export * from './dead-letters';
 export * from './envelope';

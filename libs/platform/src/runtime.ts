@@ -42,6 +42,7 @@ export async function startRuntime(name: string, config: ServiceConfig, options:
     namespace: config.natsNamespace,
     logger,
     noAsyncTraces: options.noAsyncTraces ?? false,
+    coalesceWrites: config.natsCoalesceWrites ?? true,
     ...(config.natsCreds ? { credentials: readFileSync(config.natsCreds, 'utf8') } : {}),
   });
   const deadLetters = new DeadLetters(pool, bus);

@@ -14,6 +14,7 @@ export interface ServiceConfig {
   readonly databaseUrl: string;
   readonly natsUrl: string;
   readonly natsNamespace: string;
+  readonly natsCoalesceWrites?: boolean;
   readonly natsCreds?: string | undefined;
   readonly dbPoolSize: number;
   readonly healthPort: number;

@@ -3,8 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credsAuthenticator } from '@nats-io/nats-core';
-import { connect } from '@nats-io/transport-node';
-import { createOperatorSetup, type AccountSigner } from '@outcomes/bus';
+import { connectNats, createOperatorSetup, type AccountSigner } from '@outcomes/bus';
 import { freePort } from './ports';
 
 export interface SecuredNats {
@@ -44,7 +43,7 @@ export async function startSecuredNats(): Promise<SecuredNats> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     try {
-      const nc = await connect({ servers: url, authenticator: credsAuthenticator(new TextEncoder().encode(setup.platformCreds)) });
+      const nc = await connectNats({ servers: url, authenticator: credsAuthenticator(new TextEncoder().encode(setup.platformCreds)) });
       await nc.close();
       break;
     } catch (err) {
