@@ -1,5 +1,6 @@
 import { headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import { headerRecord } from './envelope';
+import { NoRespondersError, requesterFor, RequestTimeoutError } from './requester';
 
 /**
  * Commands over core NATS request/reply. A service answers `cmd.<service>.<command>` in a queue
@@ -97,12 +98,11 @@ export async function requestCommand<T>(bus: CommandBus, command: string, payloa
   const timeoutMs = opts.timeoutMs ?? 5_000;
   let msg: Msg;
   try {
-    const hdrs = toHeaders(opts.headers);
-    msg = await bus.nc.request(bus.subject(command), payload instanceof EncodedJson ? payload.bytes : encodeJson(payload), { timeout: timeoutMs, ...(hdrs ? { headers: hdrs } : {}) });
+    const data = payload instanceof EncodedJson ? payload.bytes : encodeJson(payload);
+    msg = await requesterFor(bus.nc).request(bus.subject(command), data, { timeoutMs, headers: toHeaders(opts.headers) });
   } catch (err) {
-    const e = err as { name?: string; isNoResponders?: () => boolean; cause?: { name?: string } };
-    if (e.name === 'NoRespondersError' || e.cause?.name === 'NoRespondersError' || e.isNoResponders?.()) throw new ServiceUnavailableError(command);
-    if (e.name === 'TimeoutError' || e.cause?.name === 'TimeoutError') throw new CommandTimeoutError(command, timeoutMs);
+    if (err instanceof NoRespondersError) throw new ServiceUnavailableError(command);
+    if (err instanceof RequestTimeoutError) throw new CommandTimeoutError(command, timeoutMs);
     throw err;
   }
   const reply = decodeJson<CommandReply<T>>(msg.data);

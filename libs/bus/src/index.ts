@@ -10,6 +10,7 @@ export * from './migrate';
 export * from './provision';
 export * from './relay';
 export * from './replay';
+export * from './requester';
 export * from './wire-headers';
 export * from './nest';
 export * from './accounts';

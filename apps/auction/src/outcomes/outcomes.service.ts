@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { CommandError, CommandFailedError, decodeJson, encodeJson, requestCommand } from '@outcomes/bus';
+import { CommandError, CommandFailedError, decodeJson, encodeJson, requestCommand, requesterFor, RequestTimeoutError } from '@outcomes/bus';
 import {
   CATALOG_COMMANDS,
   CHANGE_NOTICES,
@@ -452,13 +452,11 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     await Promise.all(
       invited.map(async (e) => {
         try {
-          const msg = await this.rt.bus.nc.request(this.rt.bus.subject(subjectsFor(e.transport).bidRequest(e.id)), encoded, { timeout: this.config.tmaxMs });
+          const msg = await requesterFor(this.rt.bus.nc).request(this.rt.bus.subject(subjectsFor(e.transport).bidRequest(e.id)), encoded, { timeoutMs: this.config.tmaxMs });
           const answer = decodeJson<BidResponse>(msg.data);
           if ('price' in answer && isUsd(answer.price)) bids.push({ engineId: e.id, engineName: e.name, priceMicros: parseUsd(answer.price), receivedAt: Date.now() });
         } catch (err) {
-          if ((err as { name?: string }).name === 'TimeoutError' || (err as { cause?: { name?: string } }).cause?.name === 'TimeoutError') {
-            late.push({ engineId: e.id, engineName: e.name, priceMicros: 0, receivedAt: Date.now() });
-          }
+          if (err instanceof RequestTimeoutError) late.push({ engineId: e.id, engineName: e.name, priceMicros: 0, receivedAt: Date.now() });
         }
       }),
     );
@@ -483,7 +481,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     // A webhook engine may take a while to answer: no copy resumes this auction meanwhile.
     if (transport === 'webhook') await this.rt.pool.query(`UPDATE auction.timers SET due_at = greatest(due_at, now() + $2 * interval '1 millisecond') WHERE outcome_id = $1 AND kind = 'auction'`, [outcomeId, timeout + 5000]);
     try {
-      const msg = await this.rt.bus.nc.request(this.rt.bus.subject(subjectsFor(transport).award(winner.engineId)), encodeJson(award), { timeout });
+      const msg = await requesterFor(this.rt.bus.nc).request(this.rt.bus.subject(subjectsFor(transport).award(winner.engineId)), encodeJson(award), { timeoutMs: timeout });
       return decodeJson<AwardResponse>(msg.data);
     } catch {
       return { acknowledged: false, reason: 'no answer to the award' };
