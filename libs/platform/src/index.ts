@@ -15,3 +15,4 @@ export * from './expiring-cache';
 export * from './transaction';
 export * from './background-work';
 export * from './leased-timers';
+export * from './shared-read';

@@ -48,7 +48,7 @@ import {
   type OutcomeState,
 } from '@outcomes/domain-auction';
 import { engineAllowed } from '@outcomes/domain-catalog';
-import { BackgroundWork, BoundedMap, ExpiringCache, KeyedQueue, LeasedTimers, type AggregateKind, type Aggregates, type ServiceRuntime } from '@outcomes/platform';
+import { BackgroundWork, BoundedMap, ExpiringCache, KeyedQueue, LeasedTimers, SharedRead, type AggregateKind, type Aggregates, type ServiceRuntime } from '@outcomes/platform';
 import type { Subscription } from '@nats-io/nats-core';
 import { answerQuote, Optimizer, type QuoteState } from '@outcomes/domain-optimizer';
 import type { AppendAlso } from '@outcomes/event-store';
@@ -138,6 +138,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   private readonly budgetBook: BudgetBook;
   /** Outcomes this process wrote lately: each next step appends without reading the stream again. */
   private readonly outcomeStates = new BoundedMap<string, { state: OutcomeState; version: bigint }>(20_000);
+  private readonly engineLoad: SharedRead<string, Map<string, number>>;
 
   constructor(
     @Inject(RUNTIME) private readonly rt: ServiceRuntime,
@@ -148,6 +149,10 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     this.budgetBook = new BudgetBook(aggregates);
     this.work = new BackgroundWork(rt.logger, 'outcome work');
     this.timerTable = new LeasedTimers(rt.pool, 'auction.timers');
+    this.engineLoad = new SharedRead(async (ids) => {
+      const { rows } = await rt.pool.query<{ engine_id: string; n: string }>(`SELECT engine_id, greatest(running, 0) AS n FROM auction.engine_load WHERE engine_id = ANY($1)`, [ids]);
+      return new Map(rows.map((r) => [r.engine_id, Number(r.n)]));
+    });
     this.mailer = config.smtpUrl ? smtpMailer(config.smtpUrl, config.smtpFrom) : undefined;
   }
 
@@ -541,14 +546,15 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     await this.budgetBook.release(budgetId, reservationId);
   }
 
-  private async runningCounts(engineIds: readonly string[]): Promise<Map<string, number>> {
-    if (engineIds.length === 0) return new Map();
-    const { rows } = await this.rt.pool.query<{ engine_id: string; n: string }>(
-      `SELECT engine_id, greatest(running, 0) AS n FROM auction.engine_load WHERE engine_id = ANY($1)`,
-      [engineIds],
-    );
-    return new Map(rows.map((r) => [r.engine_id, Number(r.n)]));
+  /**
+   * The engines' running counts, a read shared by concurrent auctions of the same engines (one
+   * query for all of them). The capacity check can bear counts a few milliseconds old: it never
+   * was atomic with the award, and an engine at capacity declines the award.
+   */
+  private runningCounts(engineIds: readonly string[]): Promise<Map<string, number>> {
+    return engineIds.length === 0 ? Promise.resolve(new Map()) : this.engineLoad.get(engineIds);
   }
+
 
   /**
    * Decides the commands in turn on the outcome's state and appends what they decide at once. The
