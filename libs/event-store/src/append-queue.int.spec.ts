@@ -152,3 +152,86 @@ describe('group commit', () => {
     await Promise.all([busy, small]);
   });
 });
+
+describe('group commit with writes (appendWithBatchWrites)', () => {
+  const TALLY = `counted AS (INSERT INTO gcw.tally (stream_id, n, note) SELECT w->>'stream', (w->>'n')::int, w->>'note' FROM writes
+                   ON CONFLICT (stream_id) DO UPDATE SET n = gcw.tally.n + EXCLUDED.n, note = EXCLUDED.note)`;
+  const writes = (stream: string, n: number, note = 'ok') => ({ name: 'gcw_tally', ctes: TALLY, row: { stream, n, note } });
+  const tally = async () => {
+    const { rows } = await pool.query<{ stream_id: string; n: number; note: string }>(`SELECT stream_id, n, note FROM gcw.tally ORDER BY stream_id`);
+    return Object.fromEntries(rows.map((r) => [r.stream_id, r.n]));
+  };
+  beforeAll(async () => {
+    await pool.query(`CREATE SCHEMA gcw`);
+    // A note of 'bad' breaks the CHECK: the statement it is in fails as a whole.
+    await pool.query(`CREATE TABLE gcw.tally (stream_id text PRIMARY KEY, n int NOT NULL, note text NOT NULL CHECK (note <> 'bad'))`);
+  });
+
+  it('makes the writes of the appends that wrote events, in the same statement, and none for a refused or already stored one', async () => {
+    const store = oneAtATime();
+    const retried = [{ id: uuidv7(), type: 'R', data: {} }];
+    await store.appendWithBatchWrites('gcw1retry-1', retried, 'no_stream', writes('gcw1retry-1', 1));
+    await store.appendWithBatchWrites('gcw1taken-1', [ev('A')], 'no_stream', writes('gcw1taken-1', 1));
+
+    const hold = await holdStream('gcw1busy-1');
+    const busy = store.appendWithBatchWrites('gcw1busy-1', [ev('B')], 'no_stream', writes('gcw1busy-1', 1));
+    await lockWaiters(1);
+    const before = store.groupCommitStats;
+    const fresh = Array.from({ length: 5 }, (_, i) => store.appendWithBatchWrites(`gcw1new-${i}`, [ev('N')], 'no_stream', writes(`gcw1new-${i}`, 10 + i)));
+    const wrong = store.appendWithBatchWrites('gcw1taken-1', [ev('X')], 'no_stream', writes('gcw1taken-1', 100));
+    const again = store.appendWithBatchWrites('gcw1retry-1', retried, 'no_stream', writes('gcw1retry-1', 100));
+    const plain = store.append('gcw1plain-1', [ev('P')], 'no_stream');
+    await hold.release();
+    await busy;
+
+    await expect(Promise.all(fresh)).resolves.toHaveLength(5);
+    await expect(wrong).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    await expect(again).resolves.toMatchObject({ alreadyStored: true });
+    await expect(plain).resolves.toMatchObject({ nextExpectedVersion: 1n });
+    const after = store.groupCommitStats;
+    // The seven with writes in one statement, the plain append (no writes) in one of its own.
+    expect(after.batches - before.batches).toBe(1);
+    expect(after.batchedAppends - before.batchedAppends).toBe(7);
+    expect(await tally()).toMatchObject({ 'gcw1busy-1': 1, 'gcw1new-0': 10, 'gcw1new-4': 14, 'gcw1retry-1': 1, 'gcw1taken-1': 1 });
+  });
+
+  it('keeps events and writes together when the writes fail: that append is refused with nothing stored, the others land', async () => {
+    const store = oneAtATime();
+    const hold = await holdStream('gcw2busy-1');
+    const busy = store.appendWithBatchWrites('gcw2busy-1', [ev('B')], 'no_stream', writes('gcw2busy-1', 1));
+    await lockWaiters(1);
+    const good = [0, 1, 2].map((i) => store.appendWithBatchWrites(`gcw2good-${i}`, [ev('G')], 'no_stream', writes(`gcw2good-${i}`, 1)));
+    const bad = store.appendWithBatchWrites('gcw2bad-1', [ev('Z')], 'no_stream', writes('gcw2bad-1', 1, 'bad'));
+    await hold.release();
+    await busy;
+    await expect(Promise.all(good)).resolves.toHaveLength(3);
+    await expect(bad).rejects.toMatchObject({ code: '23514' });
+    expect(await store.readStream('gcw2bad-1')).toEqual([]);
+    expect((await store.readStream('gcw2good-2')).map((e) => e.type)).toEqual(['G']);
+    expect(await tally()).toMatchObject({ 'gcw2good-0': 1, 'gcw2good-1': 1, 'gcw2good-2': 1 });
+    expect(await tally()).not.toHaveProperty('gcw2bad-1');
+  });
+
+  it('goes alone, writes included, with group commit off', async () => {
+    const store = new EventStore(pool, { groupCommit: false });
+    await store.appendWithBatchWrites('gcw3off-1', [ev('A')], 'no_stream', writes('gcw3off-1', 5));
+    await expect(store.appendWithBatchWrites('gcw3off-1', [ev('B')], 'no_stream', writes('gcw3off-1', 5))).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    expect(await tally()).toMatchObject({ 'gcw3off-1': 5 });
+    expect(store.groupCommitStats.batches).toBe(0);
+  });
+
+  it('never lets an append overtake an earlier one to its stream that was passed over', async () => {
+    const store = oneAtATime();
+    const hold = await holdStream('gcw4busy-1');
+    const busy = store.append('gcw4busy-1', [ev('B')], 'no_stream');
+    await lockWaiters(1);
+    // Waiting: a plain append (the next statement's kind), then one with writes and a plain one to the same stream.
+    const first = store.append('gcw4a-1', [ev('A1')], 'no_stream');
+    const withWrites = store.appendWithBatchWrites('gcw4s-1', [ev('S1')], 'no_stream', writes('gcw4s-1', 1));
+    const after = store.append('gcw4s-1', [ev('S2')], 1);
+    await hold.release();
+    await busy;
+    await Promise.all([first, withWrites, after]);
+    expect((await store.readStream('gcw4s-1')).map((e) => e.type)).toEqual(['S1', 'S2']);
+  });
+});

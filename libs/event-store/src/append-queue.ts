@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { EventIdConflictError, WrongExpectedVersionError } from './errors';
+import type { BatchWrites } from './event-store';
 import type { AppendResult, EventMetadata, ExpectedVersion } from './types';
 
 /** An event as the append functions take it: its id is fixed before the first attempt, so retries are safe. */
@@ -16,6 +17,8 @@ export interface Pending {
   readonly events: string;
   readonly expected: ExpectedVersion;
   readonly code: bigint;
+  /** Writes that go with it (`appendWithBatchWrites`): such appends share statements only with appends of the same writes' name. */
+  readonly writes: BatchWrites | undefined;
   /** Ordering retries (40001) this append may still take. */
   retriesLeft: number;
   readonly resolve: (r: AppendResult) => void;
@@ -79,9 +82,9 @@ export class AppendQueue {
     this.aloneFromChars = Math.max(1, limits.aloneFromChars ?? 16_384);
   }
 
-  submit(streamId: string, events: string, expected: ExpectedVersion, code: bigint): Promise<AppendResult> {
+  submit(streamId: string, events: string, expected: ExpectedVersion, code: bigint, writes?: BatchWrites): Promise<AppendResult> {
     return new Promise<AppendResult>((resolve, reject) => {
-      const p: Pending = { streamId, events, expected, code, retriesLeft: this.retries, resolve, reject };
+      const p: Pending = { streamId, events, expected, code, writes, retriesLeft: this.retries, resolve, reject };
       // A large append gains little from sharing a commit and would hold a slot long: it goes at
       // once, on its own, unless an earlier append to its stream still waits (order first).
       if (events.length >= this.aloneFromChars && !this.waiting.some((w) => w.streamId === streamId)) {
@@ -98,7 +101,7 @@ export class AppendQueue {
       const batch = this.take();
       this.inFlight++;
       this.stats.statements++;
-      const sent = batch.length === 1 ? this.one(batch[0]!) : this.many(batch);
+      const sent = batch.length === 1 ? this.one(batch[0]!) : this.many(batch, true);
       // Whatever went wrong unanswered answers every append still waiting for it (a settled one ignores it).
       void sent
         .catch((err: unknown) => batch.forEach((p) => p.reject(err)))
@@ -109,15 +112,21 @@ export class AppendQueue {
     }
   }
 
-  /** The waiting appends that go next: in arrival order, one per stream, within the limits. */
+  /**
+   * The waiting appends that go next: in arrival order, one per stream, within the limits, all
+   * with writes of the first one's name or all without. An append passed over holds back the later
+   * appends to its stream, which must not overtake it.
+   */
   private take(): Pending[] {
     const batch: Pending[] = [];
     const streams = new Set<string>();
+    const kind = this.waiting[0]?.writes?.name;
     let chars = 0;
     let i = 0;
     while (i < this.waiting.length && batch.length < this.maxAppends) {
       const p = this.waiting[i]!;
-      if (streams.has(p.streamId) || (batch.length > 0 && chars + p.events.length > this.maxChars)) {
+      if (streams.has(p.streamId) || p.writes?.name !== kind || (batch.length > 0 && chars + p.events.length > this.maxChars)) {
+        streams.add(p.streamId);
         i++;
         continue;
       }
@@ -129,20 +138,24 @@ export class AppendQueue {
     return batch;
   }
 
+  /** One append as its own statement: `es.append`, or with its writes a batch of one. */
   private async one(p: Pending): Promise<void> {
+    if (p.writes) return this.many([p], false);
     await this.alone(p).then(p.resolve, p.reject);
   }
 
-  private async many(batch: Pending[]): Promise<void> {
-    this.stats.batches++;
-    this.stats.batchedAppends += batch.length;
+  private async many(batch: Pending[], shared: boolean): Promise<void> {
+    if (shared) {
+      this.stats.batches++;
+      this.stats.batchedAppends += batch.length;
+    }
     let rows: ManyRow[];
     try {
-      const payload = `[${batch.map((p) => `{"s":${JSON.stringify(p.streamId)},"x":${p.code},"e":${p.events}}`).join(',')}]`;
-      rows = (await this.pool.query<ManyRow>({ name: 'es_append_many', text: 'SELECT * FROM es.append_many($1::jsonb)', values: [payload] })).rows;
-    } catch {
+      rows = (await this.pool.query<ManyRow>(manyStatement(batch))).rows;
+    } catch (err) {
       // Nothing of the batch was written (one statement): each append goes again on its own.
-      await Promise.all(batch.map((p) => this.one(p)));
+      if (shared) await Promise.all(batch.map((p) => this.one(p)));
+      else batch[0]!.reject(aloneError(batch[0]!, err));
       return;
     }
     const bySlot = new Map<number, ManyRow[]>();
@@ -180,4 +193,36 @@ export class AppendQueue {
     });
     if (wrote) this.appended();
   }
+}
+
+/**
+ * The statement for a batch: `es.append_many`, and the batch's writes (all of one name, or none)
+ * over the rows of the appends that wrote events.
+ */
+function manyStatement(batch: readonly Pending[]): { name: string; text: string; values: string[] } {
+  const appends = `[${batch.map((p) => `{"s":${JSON.stringify(p.streamId)},"x":${p.code},"e":${p.events}}`).join(',')}]`;
+  const writes = batch[0]!.writes;
+  if (!writes) return { name: 'es_append_many', text: 'SELECT * FROM es.append_many($1::jsonb)', values: [appends] };
+  return {
+    name: `es_append_many+${writes.name}`,
+    text: `WITH appended AS (SELECT * FROM es.append_many($1::jsonb)),
+      writes AS (SELECT x.slot::int AS slot, x.w FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS x(w, slot)
+                  WHERE x.slot IN (SELECT a.slot FROM appended a WHERE a.error_code IS NULL AND NOT a.already_stored)),
+      ${writes.ctes}
+      SELECT * FROM appended`,
+    values: [appends, `[${batch.map((p) => JSON.stringify(p.writes!.row)).join(',')}]`],
+  };
+}
+
+interface PgError {
+  code?: string;
+  constraint?: string;
+  message: string;
+}
+
+/** Why an append sent alone with its writes failed as a whole, as `EventStore` names it. */
+function aloneError(p: Pending, err: unknown): unknown {
+  const e = err as PgError;
+  if (e.code === '23505' && e.constraint === 'events_event_id_key') return new EventIdConflictError(p.streamId, 'an event id of this append is already stored elsewhere');
+  return err;
 }

@@ -68,6 +68,21 @@ export interface AppendAlso {
   readonly values: readonly unknown[];
 }
 
+/**
+ * Writes that go with an append and can share a statement with other appends' writes of the same
+ * `name` (group commit, see `appendWithBatchWrites`). `ctes` are data-modifying CTEs written over
+ * the relation `writes (slot int, w jsonb)`: one row per append of the statement that wrote its
+ * events, `w` being its `row`. An append refused (wrong expected version, say) or found already
+ * stored has no row there, so its writes are not made. The `ctes` text must be the same for every
+ * append of one `name`; it takes no parameters.
+ */
+export interface BatchWrites {
+  readonly name: string;
+  readonly ctes: string;
+  /** This append's row: anything JSON can carry (dates become ISO strings). */
+  readonly row: unknown;
+}
+
 export interface ReadStreamOptions {
   readonly fromVersion?: bigint | number;
   readonly limit?: number;
@@ -106,6 +121,7 @@ interface PgError {
 export class EventStore {
   private readonly notifier: AppendNotifier;
   private readonly queue: AppendQueue | undefined;
+  private loneQueue: AppendQueue | undefined;
 
   constructor(
     readonly pool: Pool,
@@ -145,6 +161,29 @@ export class EventStore {
    */
   appendInTransaction(client: PoolClient, streamId: string, events: readonly NewEvent[], expected: ExpectedVersion = 'any', opts: AppendOptions = {}): Promise<AppendResult> {
     return this.appendPrepared(client, streamId, JSON.stringify(this.prepare(streamId, events, opts)), expected, 0);
+  }
+
+  /**
+   * Appends and makes `writes` in one statement: atomic together (a refused append writes
+   * nothing), as `appendWithWrites`, but group-committed as `append` is: under load, appends with
+   * writes of the same name share a statement, one transaction and one commit, each append still
+   * decided and refused on its own (with group commit off, each goes alone).
+   */
+  appendWithBatchWrites(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion, writes: BatchWrites, opts: AppendOptions = {}): Promise<AppendResult> {
+    const payload = JSON.stringify(this.prepare(streamId, events, opts));
+    const code = expectedCode(expected);
+    return (this.queue ?? this.unqueued).submit(streamId, payload, expected, code, writes);
+  }
+
+  /** With group commit off: a queue that sends every append as soon as it comes, alone. */
+  private get unqueued(): AppendQueue {
+    return (this.loneQueue ??= new AppendQueue(
+      this.pool,
+      { maxStatements: Number.MAX_SAFE_INTEGER, maxAppends: 1 },
+      this.options.maxOrderingRetries ?? 5,
+      (p) => this.appendPrepared(this.pool, p.streamId, p.events, p.expected, p.retriesLeft),
+      () => this.notifier.poke(),
+    ));
   }
 
   /**

@@ -51,7 +51,7 @@ import { engineAllowed } from '@outcomes/domain-catalog';
 import { BackgroundWork, BoundedMap, ExpiringCache, KeyedQueue, LeasedTimers, SharedRead, type AggregateKind, type Aggregates, type ServiceRuntime } from '@outcomes/platform';
 import type { Subscription } from '@nats-io/nats-core';
 import { answerQuote, Optimizer, type QuoteState } from '@outcomes/domain-optimizer';
-import type { AppendAlso } from '@outcomes/event-store';
+import type { BatchWrites } from '@outcomes/event-store';
 import type { AuctionConfig } from '../config';
 import { AGGREGATES, AUCTION_CONFIG, RUNTIME } from '../tokens';
 import { deliver, smtpMailer, type Mailer } from '../handoff/handoff';
@@ -69,42 +69,59 @@ type Lot = Pick<LiveOutcome['request'], 'outcomeId' | 'buyerId' | 'input' | 'ses
 type Config = ConfigView & { readonly pricing_summary: { readonly typical_price: { readonly min: string; readonly max: string } } | null };
 
 /**
- * The outcome's read model and its durable timers, written by the statement that appends its
- * events (`EventStore.appendWithWrites`): one round trip, atomic with the events.
+ * The outcome's read model, its engine's load and its durable timers, written by the statement
+ * that appends its events (`EventStore.appendWithBatchWrites`): atomic with the events, and under
+ * load one statement and one commit for several outcomes' changes. The CTEs run over the
+ * relation `writes (slot, w)`, one row per outcome of the statement whose events were written;
+ * each outcome is in a statement at most once, but several may run on one engine, so its load
+ * changes are summed before they are applied.
  */
+const OUTCOME_WRITES = `
+  changed AS (SELECT w->>'outcome_id' AS outcome_id, w->>'buyer_id' AS buyer_id, w->>'status' AS status, w->>'engine_id' AS engine_id,
+                     w->'state' AS state, w->>'session_id' AS session_id, w->'drop' AS drop_kinds, w->'keep' AS keep, w->'set' AS moved
+                FROM writes),
+  prev AS (SELECT o.outcome_id, o.status, o.engine_id FROM auction.outcomes o JOIN changed c USING (outcome_id)),
+  -- The engine's load follows the status: down for the engine it ran on, up for the one it runs on now.
+  load_change AS (
+    SELECT p.engine_id, -1 AS d FROM changed c JOIN prev p USING (outcome_id)
+     WHERE p.status = 'running' AND NOT (c.status = 'running' AND c.engine_id IS NOT DISTINCT FROM p.engine_id)
+    UNION ALL
+    SELECT c.engine_id, 1 FROM changed c LEFT JOIN prev p USING (outcome_id)
+     WHERE c.status = 'running' AND c.engine_id IS NOT NULL AND NOT (p.status IS NOT DISTINCT FROM 'running' AND p.engine_id IS NOT DISTINCT FROM c.engine_id)),
+  load_down AS (UPDATE auction.engine_load l SET running = l.running + x.d
+                  FROM (SELECT engine_id, sum(d)::int AS d FROM load_change GROUP BY engine_id HAVING sum(d) < 0) x WHERE l.engine_id = x.engine_id),
+  load_up AS (INSERT INTO auction.engine_load (engine_id, running) SELECT engine_id, sum(d)::int FROM load_change GROUP BY engine_id HAVING sum(d) > 0
+                ON CONFLICT (engine_id) DO UPDATE SET running = auction.engine_load.running + EXCLUDED.running),
+  dropped AS (DELETE FROM auction.timers t USING changed c, jsonb_array_elements_text(c.drop_kinds) AS k(kind) WHERE t.outcome_id = c.outcome_id AND t.kind = k.kind),
+  kept AS (INSERT INTO auction.timers (outcome_id, kind, due_at)
+             SELECT c.outcome_id, k->>0, (k->>1)::timestamptz FROM changed c, jsonb_array_elements(c.keep) AS k ON CONFLICT DO NOTHING),
+  moved AS (INSERT INTO auction.timers (outcome_id, kind, due_at)
+              SELECT c.outcome_id, k->>0, (k->>1)::timestamptz FROM changed c, jsonb_array_elements(c.moved) AS k
+              ON CONFLICT (outcome_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at),
+  projected AS (INSERT INTO auction.outcomes (outcome_id, buyer_id, status, engine_id, version, state, updated_at, session_id)
+                  SELECT outcome_id, buyer_id, status, engine_id, 1, state, now(), session_id FROM changed
+                  ON CONFLICT (outcome_id) DO UPDATE SET status = EXCLUDED.status, engine_id = EXCLUDED.engine_id, version = auction.outcomes.version + 1,
+                                                        state = EXCLUDED.state, updated_at = now())`;
+
 const projectWith =
   (resumeAfterMs: number) =>
-  (_e: readonly OutcomeEvent[], after: OutcomeState): AppendAlso | null => {
+  (_e: readonly OutcomeEvent[], after: OutcomeState): BatchWrites | null => {
     if (after.status === 'empty') return null;
     const plan = timerPlan(after, resumeAfterMs, new Date());
     return {
       name: 'auction_outcome',
-      // The engine's load follows the status: down for the engine it ran on, up for the one it runs on now.
-      ctes: `prev AS (SELECT status, engine_id FROM auction.outcomes WHERE outcome_id = $1),
-          load_down AS (UPDATE auction.engine_load l SET running = l.running - 1 FROM prev
-                    WHERE prev.status = 'running' AND l.engine_id = prev.engine_id AND NOT ($3::text = 'running' AND $4::text IS NOT DISTINCT FROM prev.engine_id)),
-          load_up AS (INSERT INTO auction.engine_load (engine_id, running) SELECT $4::text, 1
-                    WHERE $3::text = 'running' AND $4::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM prev WHERE prev.status = 'running' AND prev.engine_id IS NOT DISTINCT FROM $4::text)
-                    ON CONFLICT (engine_id) DO UPDATE SET running = auction.engine_load.running + 1),
-          dropped AS (DELETE FROM auction.timers WHERE outcome_id = $1 AND kind = ANY($6::text[])),
-          kept AS (INSERT INTO auction.timers (outcome_id, kind, due_at) SELECT $1, k, d FROM unnest($7::text[], $8::timestamptz[]) AS x(k, d) ON CONFLICT DO NOTHING),
-          moved AS (INSERT INTO auction.timers (outcome_id, kind, due_at) SELECT $1, k, d FROM unnest($9::text[], $10::timestamptz[]) AS x(k, d)
-                    ON CONFLICT (outcome_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at),
-          projected AS (INSERT INTO auction.outcomes (outcome_id, buyer_id, status, engine_id, version, state, updated_at, session_id) VALUES ($1, $2, $3, $4, 1, $5, now(), $11)
-                    ON CONFLICT (outcome_id) DO UPDATE SET status = EXCLUDED.status, engine_id = EXCLUDED.engine_id, version = auction.outcomes.version + 1, state = EXCLUDED.state, updated_at = now())`,
-      values: [
-        after.request.outcomeId,
-        after.request.buyerId,
-        after.status,
-        after.engineId,
-        JSON.stringify(after),
-        plan.drop,
-        plan.keep.map(([k]) => k),
-        plan.keep.map(([, d]) => d),
-        plan.set.map(([k]) => k),
-        plan.set.map(([, d]) => d),
-        after.request.sessionId ?? null,
-      ],
+      ctes: OUTCOME_WRITES,
+      row: {
+        outcome_id: after.request.outcomeId,
+        buyer_id: after.request.buyerId,
+        status: after.status,
+        engine_id: after.engineId,
+        state: after,
+        session_id: after.request.sessionId ?? null,
+        drop: plan.drop,
+        keep: plan.keep,
+        set: plan.set,
+      },
     };
   };
 
@@ -572,7 +589,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
       }
       return out;
     };
-    const { state, events } = await this.aggregates.execute(outcomes, outcomeId, decide, { actor, projectInline: this.project, retries: 20, cache: this.outcomeStates });
+    const { state, events } = await this.aggregates.execute(outcomes, outcomeId, decide, { actor, projectBatched: this.project, retries: 20, cache: this.outcomeStates });
     if (state.status === 'empty') throw new OutcomeRefused('NOT_FOUND', `outcome ${outcomeId} does not exist`);
     const sessionId = state.request.sessionId;
     if (sessionId) {
