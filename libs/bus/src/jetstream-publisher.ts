@@ -1,4 +1,5 @@
-import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import type { Msg, MsgHdrs, NatsConnection } from '@nats-io/nats-core';
+import { NoRespondersError, Requester, RequestTimeoutError, type RequestError } from './requester';
 
 /** JetStream's answer to a stored publish. */
 export interface PubAck {
@@ -37,12 +38,6 @@ export class JetStreamPublishError extends Error {
   }
 }
 
-interface Pending {
-  readonly subject: string;
-  readonly deadline: number;
-  readonly done: PublishDone;
-}
-
 interface AckBody {
   readonly stream?: unknown;
   readonly seq?: unknown;
@@ -55,45 +50,25 @@ const decoder = new TextDecoder();
 /**
  * Publishes to JetStream with many publishes awaiting their acks, at a fraction of `js.publish`'s
  * cost per message. `js.publish` is a core request: per message it arms a timer, registers a
- * token and builds two or three Error objects with stack traces in advance. Here every publish is
- * a plain `nc.publish` with a reply subject on one inbox subscription (`<inbox>.*`), its ack is
- * matched by the reply token, and one timer sweeps the publishes that waited too long. Errors are
- * built only when something fails.
+ * token and builds two or three Error objects with stack traces in advance. Here a publish is a
+ * request through a `Requester` of its own (one inbox subscription, one sweeping timer, Errors only
+ * on failure) whose reply is read as JetStream's ack.
  *
  * Order: the server stores one connection's messages in the order they arrive, as with
  * `js.publish`; an ack confirms only its own message.
  */
 export class JetStreamPublisher implements AckedPublisher {
   private readonly timeoutMs: number;
-  /** `<inbox>.`: a publish's reply subject is this plus its number. */
-  private readonly replyPrefix: string;
-  private readonly sub: Subscription;
-  /** By reply subject, in the order sent: with one timeout for all, also in deadline order. */
-  private readonly pending = new Map<string, Pending>();
-  private sent = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private closedBy: string | undefined;
+  private readonly requester: Requester;
 
-  constructor(
-    private readonly nc: NatsConnection,
-    opts: JetStreamPublisherOptions = {},
-  ) {
+  constructor(nc: NatsConnection, opts: JetStreamPublisherOptions = {}) {
     this.timeoutMs = Math.max(1, opts.timeoutMs ?? 5_000);
-    const inbox = createInbox(opts.inboxPrefix);
-    this.replyPrefix = `${inbox}.`;
-    this.sub = nc.subscribe(`${inbox}.*`, {
-      callback: (err, msg) => {
-        if (err) this.shut(`the ack subscription failed: ${err.message}`, err);
-        else this.onReply(msg);
-      },
-    });
-    // The connection closed (or the subscription ended some other way): no ack will come.
-    void this.sub.closed.then(() => this.shut('the NATS connection closed'));
+    this.requester = new Requester(nc, opts.inboxPrefix);
   }
 
   /** Publishes awaiting their ack. */
   get inFlight(): number {
-    return this.pending.size;
+    return this.requester.inFlight;
   }
 
   /**
@@ -101,21 +76,16 @@ export class JetStreamPublisher implements AckedPublisher {
    * `done` gets the ack or the failure. The hot path: no promise, no timer, no Error.
    */
   send(subject: string, data: Uint8Array, headers: MsgHdrs | undefined, done: PublishDone): void {
-    if (this.closedBy !== undefined) {
-      const why = this.closedBy;
-      queueMicrotask(() => done(new JetStreamPublishError(`publish to ${subject} not sent: ${why}`, subject), undefined));
-      return;
-    }
-    const reply = this.replyPrefix + this.sent++;
-    try {
-      this.nc.publish(subject, data, headers ? { reply, headers } : { reply });
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      queueMicrotask(() => done(new JetStreamPublishError(`publish to ${subject} not sent: ${reason}`, subject, undefined, err), undefined));
-      return;
-    }
-    this.pending.set(reply, { subject, deadline: performance.now() + this.timeoutMs, done });
-    if (!this.timer) this.arm(this.timeoutMs);
+    this.requester.send(subject, data, this.timeoutMs, headers, (err, msg) => {
+      if (err) return done(publishError(err, subject, this.timeoutMs), undefined);
+      let ack: PubAck;
+      try {
+        ack = parseAck(msg!, subject);
+      } catch (e) {
+        return done(e instanceof JetStreamPublishError ? e : new JetStreamPublishError(`unreadable JetStream ack for ${subject}: ${String(e)}`, subject, undefined, e), undefined);
+      }
+      done(undefined, ack);
+    });
   }
 
   /** `send` as a promise. */
@@ -125,54 +95,16 @@ export class JetStreamPublisher implements AckedPublisher {
 
   /** Fails every publish still awaiting its ack, and every later one; stops listening for acks. */
   close(): void {
-    this.shut('the publisher was closed');
-    if (!this.sub.isClosed()) this.sub.unsubscribe();
+    this.requester.close('the publisher was closed');
   }
+}
 
-  private onReply(msg: Msg): void {
-    const p = this.pending.get(msg.subject);
-    if (!p) return; // already failed: timed out, or closed
-    this.pending.delete(msg.subject);
-    let ack: PubAck | undefined;
-    let err: JetStreamPublishError | undefined;
-    try {
-      ack = parseAck(msg, p.subject);
-    } catch (e) {
-      err = e instanceof JetStreamPublishError ? e : new JetStreamPublishError(`unreadable JetStream ack for ${p.subject}: ${String(e)}`, p.subject, undefined, e);
-    }
-    settle(p, err, ack);
-  }
-
-  private arm(ms: number): void {
-    this.timer = setTimeout(this.sweep, Math.max(1, Math.ceil(ms)));
-    this.timer.unref();
-  }
-
-  /** Fails the publishes past their deadline; runs again at the next deadline while any wait. */
-  private readonly sweep = (): void => {
-    this.timer = undefined;
-    const now = performance.now();
-    const expired: Pending[] = [];
-    for (const [reply, p] of this.pending) {
-      if (p.deadline > now) {
-        this.arm(p.deadline - now);
-        break;
-      }
-      this.pending.delete(reply);
-      expired.push(p);
-    }
-    for (const p of expired) settle(p, new JetStreamPublishError(`no JetStream ack for the publish to ${p.subject} within ${this.timeoutMs} ms`, p.subject));
-  };
-
-  private shut(why: string, cause?: unknown): void {
-    if (this.closedBy !== undefined) return;
-    this.closedBy = why;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const left = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of left) settle(p, new JetStreamPublishError(`no JetStream ack for the publish to ${p.subject}: ${why}`, p.subject, undefined, cause));
-  }
+/** The requester's failure, said as a publish's. */
+function publishError(err: RequestError, subject: string, timeoutMs: number): JetStreamPublishError {
+  if (err instanceof NoRespondersError) return new JetStreamPublishError(`no JetStream stream takes subject ${subject} (no responders)`, subject, 503);
+  if (err instanceof RequestTimeoutError) return new JetStreamPublishError(`no JetStream ack for the publish to ${subject} within ${timeoutMs} ms`, subject);
+  if (!err.sent) return new JetStreamPublishError(`publish to ${subject} not sent: ${err.reason}`, subject, undefined, err);
+  return new JetStreamPublishError(`no JetStream ack for the publish to ${subject}: ${err.reason}`, subject, undefined, err);
 }
 
 function parseAck(msg: Msg, subject: string): PubAck {
@@ -186,15 +118,4 @@ function parseAck(msg: Msg, subject: string): PubAck {
   }
   if (typeof body.stream !== 'string' || typeof body.seq !== 'number') throw new JetStreamPublishError(`not a JetStream ack for ${subject}: ${decoder.decode(msg.data)}`, subject);
   return { stream: body.stream, seq: body.seq, duplicate: body.duplicate === true };
-}
-
-/** Calls `done`; a callback that throws must not unwind into the NATS client's read loop. */
-function settle(p: Pending, err: JetStreamPublishError | undefined, ack?: PubAck): void {
-  try {
-    p.done(err, ack);
-  } catch (thrown) {
-    queueMicrotask(() => {
-      throw thrown;
-    });
-  }
 }

@@ -24,10 +24,12 @@ export class RequestFailedError extends Error {
   override readonly name = 'RequestFailedError';
   constructor(
     readonly subject: string,
-    reason: string,
+    readonly reason: string,
+    /** Whether the request went out before it failed. */
+    readonly sent: boolean,
     cause?: unknown,
   ) {
-    super(`request on ${subject} failed: ${reason}`, cause === undefined ? undefined : { cause });
+    super(`request on ${subject} ${sent ? 'failed' : 'not sent'}: ${reason}`, cause === undefined ? undefined : { cause });
   }
 }
 
@@ -88,14 +90,14 @@ export class Requester {
   send(subject: string, data: Uint8Array, timeoutMs: number, headers: MsgHdrs | undefined, done: ReplyDone): void {
     if (this.closedBy !== undefined) {
       const why = this.closedBy;
-      queueMicrotask(() => done(new RequestFailedError(subject, why), undefined));
+      queueMicrotask(() => done(new RequestFailedError(subject, why, false), undefined));
       return;
     }
     const reply = this.replyPrefix + this.sent++;
     try {
       this.nc.publish(subject, data, headers ? { reply, headers } : { reply });
     } catch (err) {
-      queueMicrotask(() => done(new RequestFailedError(subject, err instanceof Error ? err.message : String(err), err), undefined));
+      queueMicrotask(() => done(new RequestFailedError(subject, err instanceof Error ? err.message : String(err), false, err), undefined));
       return;
     }
     const ms = Math.max(1, Math.round(timeoutMs));
@@ -112,9 +114,9 @@ export class Requester {
     return new Promise((resolve, reject) => this.send(subject, data, opts.timeoutMs, opts.headers, (err, msg) => (err ? reject(err) : resolve(msg!))));
   }
 
-  /** Fails every request awaiting its reply, and every later one; stops listening. */
-  close(): void {
-    this.shut('the requester was closed');
+  /** Fails every request awaiting its reply, and every later one, saying `why`; stops listening. */
+  close(why = 'the requester was closed'): void {
+    this.shut(why);
     if (!this.sub.isClosed()) this.sub.unsubscribe();
   }
 
@@ -172,7 +174,7 @@ export class Requester {
     const left = [...this.pending.values()];
     this.pending.clear();
     this.byTimeout.clear();
-    for (const p of left) settle(p, new RequestFailedError(p.subject, why, cause), undefined);
+    for (const p of left) settle(p, new RequestFailedError(p.subject, why, true, cause), undefined);
   }
 }
 
