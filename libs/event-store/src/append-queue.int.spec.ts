@@ -153,7 +153,7 @@ describe('group commit', () => {
   });
 });
 
-describe('group commit with writes (appendWithBatchWrites)', () => {
+describe('group commit with writes (appendWithWrites)', () => {
   const TALLY = `counted AS (INSERT INTO gcw.tally (stream_id, n, note) SELECT w->>'stream', (w->>'n')::int, w->>'note' FROM writes
                    ON CONFLICT (stream_id) DO UPDATE SET n = gcw.tally.n + EXCLUDED.n, note = EXCLUDED.note)`;
   const writes = (stream: string, n: number, note = 'ok') => ({ name: 'gcw_tally', ctes: TALLY, row: { stream, n, note } });
@@ -170,16 +170,16 @@ describe('group commit with writes (appendWithBatchWrites)', () => {
   it('makes the writes of the appends that wrote events, in the same statement, and none for a refused or already stored one', async () => {
     const store = oneAtATime();
     const retried = [{ id: uuidv7(), type: 'R', data: {} }];
-    await store.appendWithBatchWrites('gcw1retry-1', retried, 'no_stream', writes('gcw1retry-1', 1));
-    await store.appendWithBatchWrites('gcw1taken-1', [ev('A')], 'no_stream', writes('gcw1taken-1', 1));
+    await store.appendWithWrites('gcw1retry-1', retried, 'no_stream', writes('gcw1retry-1', 1));
+    await store.appendWithWrites('gcw1taken-1', [ev('A')], 'no_stream', writes('gcw1taken-1', 1));
 
     const hold = await holdStream('gcw1busy-1');
-    const busy = store.appendWithBatchWrites('gcw1busy-1', [ev('B')], 'no_stream', writes('gcw1busy-1', 1));
+    const busy = store.appendWithWrites('gcw1busy-1', [ev('B')], 'no_stream', writes('gcw1busy-1', 1));
     await lockWaiters(1);
     const before = store.groupCommitStats;
-    const fresh = Array.from({ length: 5 }, (_, i) => store.appendWithBatchWrites(`gcw1new-${i}`, [ev('N')], 'no_stream', writes(`gcw1new-${i}`, 10 + i)));
-    const wrong = store.appendWithBatchWrites('gcw1taken-1', [ev('X')], 'no_stream', writes('gcw1taken-1', 100));
-    const again = store.appendWithBatchWrites('gcw1retry-1', retried, 'no_stream', writes('gcw1retry-1', 100));
+    const fresh = Array.from({ length: 5 }, (_, i) => store.appendWithWrites(`gcw1new-${i}`, [ev('N')], 'no_stream', writes(`gcw1new-${i}`, 10 + i)));
+    const wrong = store.appendWithWrites('gcw1taken-1', [ev('X')], 'no_stream', writes('gcw1taken-1', 100));
+    const again = store.appendWithWrites('gcw1retry-1', retried, 'no_stream', writes('gcw1retry-1', 100));
     const plain = store.append('gcw1plain-1', [ev('P')], 'no_stream');
     await hold.release();
     await busy;
@@ -198,10 +198,10 @@ describe('group commit with writes (appendWithBatchWrites)', () => {
   it('keeps events and writes together when the writes fail: that append is refused with nothing stored, the others land', async () => {
     const store = oneAtATime();
     const hold = await holdStream('gcw2busy-1');
-    const busy = store.appendWithBatchWrites('gcw2busy-1', [ev('B')], 'no_stream', writes('gcw2busy-1', 1));
+    const busy = store.appendWithWrites('gcw2busy-1', [ev('B')], 'no_stream', writes('gcw2busy-1', 1));
     await lockWaiters(1);
-    const good = [0, 1, 2].map((i) => store.appendWithBatchWrites(`gcw2good-${i}`, [ev('G')], 'no_stream', writes(`gcw2good-${i}`, 1)));
-    const bad = store.appendWithBatchWrites('gcw2bad-1', [ev('Z')], 'no_stream', writes('gcw2bad-1', 1, 'bad'));
+    const good = [0, 1, 2].map((i) => store.appendWithWrites(`gcw2good-${i}`, [ev('G')], 'no_stream', writes(`gcw2good-${i}`, 1)));
+    const bad = store.appendWithWrites('gcw2bad-1', [ev('Z')], 'no_stream', writes('gcw2bad-1', 1, 'bad'));
     await hold.release();
     await busy;
     await expect(Promise.all(good)).resolves.toHaveLength(3);
@@ -214,8 +214,8 @@ describe('group commit with writes (appendWithBatchWrites)', () => {
 
   it('goes alone, writes included, with group commit off', async () => {
     const store = new EventStore(pool, { groupCommit: false });
-    await store.appendWithBatchWrites('gcw3off-1', [ev('A')], 'no_stream', writes('gcw3off-1', 5));
-    await expect(store.appendWithBatchWrites('gcw3off-1', [ev('B')], 'no_stream', writes('gcw3off-1', 5))).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    await store.appendWithWrites('gcw3off-1', [ev('A')], 'no_stream', writes('gcw3off-1', 5));
+    await expect(store.appendWithWrites('gcw3off-1', [ev('B')], 'no_stream', writes('gcw3off-1', 5))).rejects.toBeInstanceOf(WrongExpectedVersionError);
     expect(await tally()).toMatchObject({ 'gcw3off-1': 5 });
     expect(store.groupCommitStats.batches).toBe(0);
   });
@@ -227,7 +227,7 @@ describe('group commit with writes (appendWithBatchWrites)', () => {
     await lockWaiters(1);
     // Waiting: a plain append (the next statement's kind), then one with writes and a plain one to the same stream.
     const first = store.append('gcw4a-1', [ev('A1')], 'no_stream');
-    const withWrites = store.appendWithBatchWrites('gcw4s-1', [ev('S1')], 'no_stream', writes('gcw4s-1', 1));
+    const withWrites = store.appendWithWrites('gcw4s-1', [ev('S1')], 'no_stream', writes('gcw4s-1', 1));
     const after = store.append('gcw4s-1', [ev('S2')], 1);
     await hold.release();
     await busy;

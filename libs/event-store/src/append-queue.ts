@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { EventIdConflictError, WrongExpectedVersionError } from './errors';
-import type { BatchWrites } from './event-store';
+import type { AppendWrites } from './event-store';
 import type { AppendResult, EventMetadata, ExpectedVersion } from './types';
 
 /** An event as the append functions take it: its id is fixed before the first attempt, so retries are safe. */
@@ -17,8 +17,8 @@ export interface Pending {
   readonly events: string;
   readonly expected: ExpectedVersion;
   readonly code: bigint;
-  /** Writes that go with it (`appendWithBatchWrites`): such appends share statements only with appends of the same writes' name. */
-  readonly writes: BatchWrites | undefined;
+  /** Writes that go with it (`appendWithWrites`): such appends share statements only with appends of the same writes' name. */
+  readonly writes: AppendWrites | undefined;
   /** Ordering retries (40001) this append may still take. */
   retriesLeft: number;
   readonly resolve: (r: AppendResult) => void;
@@ -82,7 +82,7 @@ export class AppendQueue {
     this.aloneFromChars = Math.max(1, limits.aloneFromChars ?? 16_384);
   }
 
-  submit(streamId: string, events: string, expected: ExpectedVersion, code: bigint, writes?: BatchWrites): Promise<AppendResult> {
+  submit(streamId: string, events: string, expected: ExpectedVersion, code: bigint, writes?: AppendWrites): Promise<AppendResult> {
     return new Promise<AppendResult>((resolve, reject) => {
       const p: Pending = { streamId, events, expected, code, writes, retriesLeft: this.retries, resolve, reject };
       // A large append gains little from sharing a commit and would hold a slot long: it goes at

@@ -117,7 +117,11 @@ describe('append', () => {
 describe('appendWithWrites', () => {
   it('appends and writes the read model in one statement: both or neither', async () => {
     await store.pool.query('CREATE TABLE IF NOT EXISTS with_writes (id text PRIMARY KEY, total int NOT NULL CHECK (total >= 0))');
-    const also = (id: string, total: number) => ({ name: 'spec_totals', ctes: `upserted AS (INSERT INTO with_writes (id, total) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET total = EXCLUDED.total)`, values: [id, total] });
+    const also = (id: string, total: number) => ({
+      name: 'spec_totals',
+      ctes: `upserted AS (INSERT INTO with_writes (id, total) SELECT w->>'id', (w->>'total')::int FROM writes ON CONFLICT (id) DO UPDATE SET total = EXCLUDED.total)`,
+      row: { id, total },
+    });
     const r = await store.appendWithWrites('tally-1', [ev('Added', { by: 2 })], 'no_stream', also('tally-1', 2), { metadata: { actor: 'spec' } });
     expect(r.nextExpectedVersion).toBe(1n);
     expect((await store.pool.query('SELECT total FROM with_writes WHERE id = $1', ['tally-1'])).rows).toEqual([{ total: 2 }]);

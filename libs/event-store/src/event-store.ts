@@ -20,7 +20,7 @@ export interface EventStoreOptions {
   /** How often to retry when an older transaction would have appended behind a newer one. */
   readonly maxOrderingRetries?: number;
   /**
-   * Group commit of `append` (the pool's appends; not `appendInTransaction` or `appendWithWrites`):
+   * Group commit of `append` and `appendWithWrites` (the pool's appends; not `appendInTransaction`):
    * at most `maxStatements` append statements run at once, and appends that arrive while they all
    * run wait and then go together, each to its own stream, as one statement. An append alone goes
    * at once as itself. `false` sends every append as its own statement.
@@ -58,25 +58,15 @@ export interface AppendOptions {
 }
 
 /**
- * Writes that go with an append in the same statement (so in its transaction, in one round trip):
- * data-modifying CTEs, `name AS (INSERT …), other AS (DELETE …)`, whose parameters are numbered
- * from $1 in `values`. `name` keys the prepared statement: one per distinct `ctes` text.
+ * Writes that go with an append in its statement (so in its transaction, in one round trip), and
+ * may share that statement with other appends' writes of the same `name` (group commit, see
+ * `appendWithWrites`). `ctes` are data-modifying CTEs, `name AS (INSERT …), other AS (DELETE …)`,
+ * written over the relation `writes (slot int, w jsonb)`: one row per append of the statement that
+ * wrote its events, `w` being its `row`. An append refused (wrong expected version, say) or found
+ * already stored has no row there, so its writes are not made. The `ctes` text must be the same
+ * for every append of one `name` (it keys the prepared statement); it takes no parameters.
  */
-export interface AppendAlso {
-  readonly name: string;
-  readonly ctes: string;
-  readonly values: readonly unknown[];
-}
-
-/**
- * Writes that go with an append and can share a statement with other appends' writes of the same
- * `name` (group commit, see `appendWithBatchWrites`). `ctes` are data-modifying CTEs written over
- * the relation `writes (slot int, w jsonb)`: one row per append of the statement that wrote its
- * events, `w` being its `row`. An append refused (wrong expected version, say) or found already
- * stored has no row there, so its writes are not made. The `ctes` text must be the same for every
- * append of one `name`; it takes no parameters.
- */
-export interface BatchWrites {
+export interface AppendWrites {
   readonly name: string;
   readonly ctes: string;
   /** This append's row: anything JSON can carry (dates become ISO strings). */
@@ -120,23 +110,21 @@ interface PgError {
 
 export class EventStore {
   private readonly notifier: AppendNotifier;
-  private readonly queue: AppendQueue | undefined;
-  private loneQueue: AppendQueue | undefined;
+  private readonly queue: AppendQueue;
 
   constructor(
     readonly pool: Pool,
     private readonly options: EventStoreOptions = {},
   ) {
     this.notifier = new AppendNotifier(pool);
-    if (options.groupCommit !== false) {
-      this.queue = new AppendQueue(
-        pool,
-        options.groupCommit ?? {},
-        options.maxOrderingRetries ?? 5,
-        (p) => this.appendPrepared(this.pool, p.streamId, p.events, p.expected, p.retriesLeft),
-        () => this.notifier.poke(),
-      );
-    }
+    this.queue = new AppendQueue(
+      pool,
+      // Group commit off: every append goes at once, alone.
+      options.groupCommit === false ? { maxStatements: Number.MAX_SAFE_INTEGER, maxAppends: 1 } : (options.groupCommit ?? {}),
+      options.maxOrderingRetries ?? 5,
+      (p) => this.appendPrepared(this.pool, p.streamId, p.events, p.expected, p.retriesLeft),
+      () => this.notifier.poke(),
+    );
   }
 
   /**
@@ -144,15 +132,12 @@ export class EventStore {
    * share a statement (see `groupCommit`): each is still decided and refused on its own.
    */
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion = 'any', opts: AppendOptions = {}): Promise<AppendResult> {
-    const payload = JSON.stringify(this.prepare(streamId, events, opts));
-    const code = expectedCode(expected);
-    if (!this.queue) return this.appendPrepared(this.pool, streamId, payload, expected);
-    return this.queue.submit(streamId, payload, expected, code);
+    return this.queue.submit(streamId, JSON.stringify(this.prepare(streamId, events, opts)), expected, expectedCode(expected));
   }
 
   /** Counts of the appends group commit sent together. */
   get groupCommitStats(): GroupCommitStats {
-    return { ...(this.queue?.stats ?? { statements: 0, batches: 0, batchedAppends: 0 }) };
+    return { ...this.queue.stats };
   }
 
   /**
@@ -165,34 +150,13 @@ export class EventStore {
 
   /**
    * Appends and makes `writes` in one statement: atomic together (a refused append writes
-   * nothing), as `appendWithWrites`, but group-committed as `append` is: under load, appends with
-   * writes of the same name share a statement, one transaction and one commit, each append still
-   * decided and refused on its own (with group commit off, each goes alone).
+   * nothing), one round trip, no explicit transaction; for read models that must change with the
+   * events and can be written by SQL alone. Group-committed as `append` is: under load, appends
+   * with writes of the same name share a statement, one transaction and one commit, each append
+   * still decided and refused on its own.
    */
-  appendWithBatchWrites(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion, writes: BatchWrites, opts: AppendOptions = {}): Promise<AppendResult> {
-    const payload = JSON.stringify(this.prepare(streamId, events, opts));
-    const code = expectedCode(expected);
-    return (this.queue ?? this.unqueued).submit(streamId, payload, expected, code, writes);
-  }
-
-  /** With group commit off: a queue that sends every append as soon as it comes, alone. */
-  private get unqueued(): AppendQueue {
-    return (this.loneQueue ??= new AppendQueue(
-      this.pool,
-      { maxStatements: Number.MAX_SAFE_INTEGER, maxAppends: 1 },
-      this.options.maxOrderingRetries ?? 5,
-      (p) => this.appendPrepared(this.pool, p.streamId, p.events, p.expected, p.retriesLeft),
-      () => this.notifier.poke(),
-    ));
-  }
-
-  /**
-   * Appends and runs `also`'s writes in one statement: atomic together (a refused append writes
-   * nothing), one round trip, no explicit transaction. For read models that must change with the
-   * events and can be written by SQL alone.
-   */
-  appendWithWrites(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion, also: AppendAlso, opts: AppendOptions = {}): Promise<AppendResult> {
-    return this.appendPrepared(this.pool, streamId, JSON.stringify(this.prepare(streamId, events, opts)), expected, this.options.maxOrderingRetries ?? 5, also);
+  appendWithWrites(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion, writes: AppendWrites, opts: AppendOptions = {}): Promise<AppendResult> {
+    return this.queue.submit(streamId, JSON.stringify(this.prepare(streamId, events, opts)), expected, expectedCode(expected), writes);
   }
 
   private async appendPrepared(
@@ -201,18 +165,10 @@ export class EventStore {
     payload: string,
     expected: ExpectedVersion,
     retries = this.options.maxOrderingRetries ?? 5,
-    also?: AppendAlso,
   ): Promise<AppendResult> {
     const code = expectedCode(expected);
-    const query = also
-      ? {
-          name: `es_append+${also.name}`,
-          // The CTEs' own parameters follow the append's three.
-          text: `WITH appended AS (SELECT * FROM es.append($1, $2, $3::jsonb)), ${also.ctes.replace(/\$(\d+)/g, (_m, n: string) => `$${Number(n) + 3}`)} SELECT * FROM appended`,
-          values: [streamId, code.toString(), payload, ...also.values],
-        }
-      : // Named: each connection parses and plans the call once.
-        { name: 'es_append', text: 'SELECT * FROM es.append($1, $2, $3::jsonb)', values: [streamId, code.toString(), payload] };
+    // Named: each connection parses and plans the call once.
+    const query = { name: 'es_append', text: 'SELECT * FROM es.append($1, $2, $3::jsonb)', values: [streamId, code.toString(), payload] };
     for (let attempt = 0; ; attempt++) {
       try {
         const { rows } = await db.query<{ event_id: string; version: string; event_position: string; transaction_id: string; already_stored: boolean }>(query);

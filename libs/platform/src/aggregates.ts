@@ -1,4 +1,4 @@
-import { WrongExpectedVersionError, type AppendAlso, type BatchWrites, type EventStore } from '@outcomes/event-store';
+import { WrongExpectedVersionError, type AppendWrites, type EventStore } from '@outcomes/event-store';
 import type { PoolClient } from 'pg';
 import { withTransaction } from './transaction';
 
@@ -25,15 +25,10 @@ export interface ExecuteOptions<S, E> {
   readonly project?: (tx: PoolClient, events: readonly E[], after: S) => Promise<void>;
   /**
    * The same, written by SQL alone in the append's own statement (`EventStore.appendWithWrites`):
-   * one round trip instead of a transaction's four. Null: nothing to write this time. Takes the
-   * place of `project`.
+   * one round trip instead of a transaction's four, shared with other aggregates' appends under
+   * load (group commit). Null: nothing to write this time. Takes the place of `project`.
    */
-  readonly projectInline?: (events: readonly E[], after: S) => AppendAlso | null;
-  /**
-   * The same again, as writes that may share a statement with other aggregates' appends
-   * (`EventStore.appendWithBatchWrites`, group commit). Takes the place of both.
-   */
-  readonly projectBatched?: (events: readonly E[], after: S) => BatchWrites | null;
+  readonly projectInline?: (events: readonly E[], after: S) => AppendWrites | null;
   /** How often a concurrent writer may make us decide again (default 5). */
   readonly retries?: number;
   /**
@@ -95,12 +90,6 @@ export class Aggregates {
       const expected = version === 0n ? 'no_stream' : version;
       const metadata = { actor: opts.actor };
       try {
-        const batched = opts.projectBatched?.(events, after);
-        if (batched) {
-          const res = await this.store.appendWithBatchWrites(stream, events, expected, batched, { metadata });
-          opts.cache?.set(id, { state: after, version: res.nextExpectedVersion });
-          return { state: after, events, version: res.nextExpectedVersion };
-        }
         const inline = opts.projectInline?.(events, after);
         if (inline) {
           const res = await this.store.appendWithWrites(stream, events, expected, inline, { metadata });

@@ -51,7 +51,7 @@ import { engineAllowed } from '@outcomes/domain-catalog';
 import { BackgroundWork, BoundedMap, ExpiringCache, KeyedQueue, LeasedTimers, SharedRead, type AggregateKind, type Aggregates, type ServiceRuntime } from '@outcomes/platform';
 import type { Subscription } from '@nats-io/nats-core';
 import { answerQuote, Optimizer, type QuoteState } from '@outcomes/domain-optimizer';
-import type { BatchWrites } from '@outcomes/event-store';
+import type { AppendWrites } from '@outcomes/event-store';
 import type { AuctionConfig } from '../config';
 import { AGGREGATES, AUCTION_CONFIG, RUNTIME } from '../tokens';
 import { deliver, smtpMailer, type Mailer } from '../handoff/handoff';
@@ -70,7 +70,7 @@ type Config = ConfigView & { readonly pricing_summary: { readonly typical_price:
 
 /**
  * The outcome's read model, its engine's load and its durable timers, written by the statement
- * that appends its events (`EventStore.appendWithBatchWrites`): atomic with the events, and under
+ * that appends its events (`EventStore.appendWithWrites`): atomic with the events, and under
  * load one statement and one commit for several outcomes' changes. The CTEs run over the
  * relation `writes (slot, w)`, one row per outcome of the statement whose events were written;
  * each outcome is in a statement at most once, but several may run on one engine, so its load
@@ -105,7 +105,7 @@ const OUTCOME_WRITES = `
 
 const projectWith =
   (resumeAfterMs: number) =>
-  (_e: readonly OutcomeEvent[], after: OutcomeState): BatchWrites | null => {
+  (_e: readonly OutcomeEvent[], after: OutcomeState): AppendWrites | null => {
     if (after.status === 'empty') return null;
     const plan = timerPlan(after, resumeAfterMs, new Date());
     return {
@@ -589,7 +589,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
       }
       return out;
     };
-    const { state, events } = await this.aggregates.execute(outcomes, outcomeId, decide, { actor, projectBatched: this.project, retries: 20, cache: this.outcomeStates });
+    const { state, events } = await this.aggregates.execute(outcomes, outcomeId, decide, { actor, projectInline: this.project, retries: 20, cache: this.outcomeStates });
     if (state.status === 'empty') throw new OutcomeRefused('NOT_FOUND', `outcome ${outcomeId} does not exist`);
     const sessionId = state.request.sessionId;
     if (sessionId) {
