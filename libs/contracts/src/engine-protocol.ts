@@ -1,7 +1,9 @@
 /**
  * What the marketplace and an engine say to each other over NATS. The auction asks each eligible
  * engine for a bid and awards the winner by request/reply; the engine streams its execution back
- * on subjects that carry its own id, which NATS permissions tie to its credentials.
+ * on subjects that carry its own id, which NATS permissions tie to its credentials. Bid requests
+ * and loss notices come in batches (`BidRequestBatch`, `LossNoticeBatch`): the auctions that reach
+ * an engine at the same moment share one message, as several impressions share one OpenRTB request.
  */
 export const ENGINE_SUBJECTS = {
   bidRequest: (engineId: string) => `engine.${engineId}.bid`,
@@ -50,6 +52,16 @@ export interface BidRequest {
 /** A price in USD (decimal string), or a decline. */
 export type BidResponse = { readonly price: string } | { readonly decline: string };
 
+/** One message on `engine.<id>.bid`: one auction's request or several, each answered. */
+export interface BidRequestBatch {
+  readonly requests: readonly BidRequest[];
+}
+
+/** The reply to a `BidRequestBatch`: one answer per request, in the same order. */
+export interface BidResponseBatch {
+  readonly responses: readonly BidResponse[];
+}
+
 export interface Award {
   readonly outcome_id: string;
   readonly buyer_id: string;
@@ -76,6 +88,11 @@ export interface LossNotice {
   readonly reason: 'outbid' | 'above_ceiling' | 'timeout';
   /** What would have won, in USD; null when nothing would have. */
   readonly price_to_beat: string | null;
+}
+
+/** One message on `engine.<id>.notice`: the loss notices of one moment. */
+export interface LossNoticeBatch {
+  readonly notices: readonly LossNotice[];
 }
 
 export type ExecutionKind = 'message' | 'tool_call' | 'checkpoint' | 'completed' | 'escalated' | 'failed';

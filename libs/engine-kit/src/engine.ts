@@ -1,5 +1,5 @@
 import { decodeJson, encodeJson, type Bus } from '@outcomes/bus';
-import { ENGINE_SUBJECTS, formatUsd, type Award, type CredentialRef, type RedeemCredentialResponse, type AwardResponse, type BidRequest, type BidResponse, type ClaimNotice, type ClaimNoticeReply, type ExecutionKind, type ExecutionPayloads, type LossNotice, type PerformanceFeedback } from '@outcomes/contracts';
+import { ENGINE_SUBJECTS, formatUsd, type Award, type CredentialRef, type RedeemCredentialResponse, type AwardResponse, type BidRequest, type BidRequestBatch, type BidResponse, type BidResponseBatch, type ClaimNotice, type ClaimNoticeReply, type ExecutionKind, type ExecutionPayloads, type LossNotice, type LossNoticeBatch, type PerformanceFeedback } from '@outcomes/contracts';
 
 /** What an engine streams while it works on an awarded outcome; exactly one of the last three ends it. */
 export class Execution {
@@ -90,14 +90,21 @@ export interface RunningEngine {
  */
 export function runEngine(bus: Bus, engineId: string, behaviour: EngineBehaviour): RunningEngine {
   const subs = [
+    // Bid requests come in batches: every request is answered, in order, in one reply.
     bus.nc.subscribe(bus.subject(ENGINE_SUBJECTS.bidRequest(engineId)), {
       callback: (err, msg) => {
         if (err) return;
-        void (async () => {
-          const answer = await behaviour.bid(decodeJson<BidRequest>(msg.data));
-          const body: BidResponse = 'priceMicros' in answer ? { price: formatUsd(answer.priceMicros) } : { decline: answer.decline };
-          msg.respond(encodeJson(body));
-        })().catch(() => msg.respond(encodeJson({ decline: 'engine error' } satisfies BidResponse)));
+        const answerOne = async (request: BidRequest): Promise<BidResponse> => {
+          try {
+            const answer = await behaviour.bid(request);
+            return 'priceMicros' in answer ? { price: formatUsd(answer.priceMicros) } : { decline: answer.decline };
+          } catch {
+            return { decline: 'engine error' };
+          }
+        };
+        void Promise.all(decodeJson<BidRequestBatch>(msg.data).requests.map(answerOne))
+          .then((responses) => msg.respond(encodeJson({ responses } satisfies BidResponseBatch)))
+          .catch(() => undefined);
       },
     }),
     bus.nc.subscribe(bus.subject(ENGINE_SUBJECTS.award(engineId)), {
@@ -112,7 +119,7 @@ export function runEngine(bus: Bus, engineId: string, behaviour: EngineBehaviour
     }),
     bus.nc.subscribe(bus.subject(ENGINE_SUBJECTS.notice(engineId)), {
       callback: (err, msg) => {
-        if (!err) behaviour.loss?.(decodeJson<LossNotice>(msg.data));
+        if (!err) for (const notice of decodeJson<LossNoticeBatch>(msg.data).notices) behaviour.loss?.(notice);
       },
     }),
     bus.nc.subscribe(bus.subject(ENGINE_SUBJECTS.claim(engineId)), {

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { EventIdConflictError, WrongExpectedVersionError } from './errors';
 import type { AppendWrites } from './event-store';
+import { NOTIFY_AT_COMMIT, type AppendNotifier } from './notifier';
 import type { AppendResult, EventMetadata, ExpectedVersion } from './types';
 
 /** An event as the append functions take it: its id is fixed before the first attempt, so retries are safe. */
@@ -74,7 +75,8 @@ export class AppendQueue {
     private readonly retries: number,
     /** One append as its own statement (es.append), with its ordering retries. */
     private readonly alone: (p: Pending) => Promise<AppendResult>,
-    private readonly appended: () => void,
+    /** Wakes subscribers: one statement in a while carries the wake-up to its commit. */
+    private readonly notifier: AppendNotifier,
   ) {
     this.maxStatements = Math.max(1, limits.maxStatements ?? 4);
     this.maxAppends = Math.max(1, limits.maxAppends ?? 64);
@@ -150,9 +152,11 @@ export class AppendQueue {
       this.stats.batchedAppends += batch.length;
     }
     let rows: ManyRow[];
+    const carried = this.notifier.carry();
     try {
-      rows = (await this.pool.query<ManyRow>(manyStatement(batch))).rows;
+      rows = (await this.pool.query<ManyRow>(manyStatement(batch, carried !== null))).rows;
     } catch (err) {
+      this.notifier.failed(carried);
       // Nothing of the batch was written (one statement): each append goes again on its own.
       if (shared) await Promise.all(batch.map((p) => this.one(p)));
       else batch[0]!.reject(aloneError(batch[0]!, err));
@@ -191,25 +195,26 @@ export class AppendQueue {
           return p.reject(new Error(`es.append_many: unknown answer ${last.error_code} for stream ${p.streamId}`));
       }
     });
-    if (wrote) this.appended();
+    this.notifier.done(carried, wrote);
   }
 }
 
 /**
  * The statement for a batch: `es.append_many`, and the batch's writes (all of one name, or none)
- * over the rows of the appends that wrote events.
+ * over the rows of the appends that wrote events; `notify`: it wakes subscribers at its commit.
  */
-function manyStatement(batch: readonly Pending[]): { name: string; text: string; values: string[] } {
+function manyStatement(batch: readonly Pending[], notify: boolean): { name: string; text: string; values: string[] } {
   const appends = `[${batch.map((p) => `{"s":${JSON.stringify(p.streamId)},"x":${p.code},"e":${p.events}}`).join(',')}]`;
   const writes = batch[0]!.writes;
-  if (!writes) return { name: 'es_append_many', text: 'SELECT * FROM es.append_many($1::jsonb)', values: [appends] };
+  const [suffix, filter] = notify ? ['+notify', ` WHERE ${NOTIFY_AT_COMMIT}`] : ['', ''];
+  if (!writes) return { name: `es_append_many${suffix}`, text: `SELECT * FROM es.append_many($1::jsonb)${filter}`, values: [appends] };
   return {
-    name: `es_append_many+${writes.name}`,
+    name: `es_append_many+${writes.name}${suffix}`,
     text: `WITH appended AS (SELECT * FROM es.append_many($1::jsonb)),
       writes AS (SELECT x.slot::int AS slot, x.w FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS x(w, slot)
                   WHERE x.slot IN (SELECT a.slot FROM appended a WHERE a.error_code IS NULL AND NOT a.already_stored)),
       ${writes.ctes}
-      SELECT * FROM appended`,
+      SELECT * FROM appended${filter}`,
     values: [appends, `[${batch.map((p) => JSON.stringify(p.writes!.row)).join(',')}]`],
   };
 }

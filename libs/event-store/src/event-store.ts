@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { EventIdConflictError, InvalidAppendError, WrongExpectedVersionError } from './errors';
 import { AppendQueue, type PreparedEvent } from './append-queue';
-import { AppendNotifier } from './notifier';
+import { AppendNotifier, NOTIFY_AT_COMMIT } from './notifier';
 import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from './rows';
 import {
   START,
@@ -123,7 +123,7 @@ export class EventStore {
       options.groupCommit === false ? { maxStatements: Number.MAX_SAFE_INTEGER, maxAppends: 1 } : (options.groupCommit ?? {}),
       options.maxOrderingRetries ?? 5,
       (p) => this.appendPrepared(this.pool, p.streamId, p.events, p.expected, p.retriesLeft),
-      () => this.notifier.poke(),
+      this.notifier,
     );
   }
 
@@ -133,6 +133,11 @@ export class EventStore {
    */
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion = 'any', opts: AppendOptions = {}): Promise<AppendResult> {
     return this.queue.submit(streamId, JSON.stringify(this.prepare(streamId, events, opts)), expected, expectedCode(expected));
+  }
+
+  /** Wake-ups sent to subscribers: carried by an append statement, or in a statement of their own. */
+  get wakeUpStats(): { carried: number; standalone: number } {
+    return { ...this.notifier.stats };
   }
 
   /** Counts of the appends group commit sent together. */
@@ -167,13 +172,18 @@ export class EventStore {
     retries = this.options.maxOrderingRetries ?? 5,
   ): Promise<AppendResult> {
     const code = expectedCode(expected);
-    // Named: each connection parses and plans the call once.
-    const query = { name: 'es_append', text: 'SELECT * FROM es.append($1, $2, $3::jsonb)', values: [streamId, code.toString(), payload] };
     for (let attempt = 0; ; attempt++) {
+      // Named: each connection parses and plans the call once. Now and then it carries the wake-up
+      // to its commit; not inside a caller's transaction, which may yet roll back.
+      const carried = db === this.pool ? this.notifier.carry() : null;
+      const query =
+        carried === null
+          ? { name: 'es_append', text: 'SELECT * FROM es.append($1, $2, $3::jsonb)', values: [streamId, code.toString(), payload] }
+          : { name: 'es_append+notify', text: `SELECT * FROM es.append($1, $2, $3::jsonb) WHERE ${NOTIFY_AT_COMMIT}`, values: [streamId, code.toString(), payload] };
       try {
         const { rows } = await db.query<{ event_id: string; version: string; event_position: string; transaction_id: string; already_stored: boolean }>(query);
         const last = rows[rows.length - 1]!;
-        if (!last.already_stored) this.notifier.poke();
+        this.notifier.done(carried, !last.already_stored);
         return {
           streamId,
           nextExpectedVersion: BigInt(last.version),
@@ -182,6 +192,7 @@ export class EventStore {
           alreadyStored: last.already_stored,
         };
       } catch (err) {
+        this.notifier.failed(carried);
         const e = err as PgError;
         if (e.code === 'ES409') throw new WrongExpectedVersionError(streamId, expected, BigInt(e.detail ?? '0'));
         if (e.code === 'ES410') throw new EventIdConflictError(streamId, e.message);

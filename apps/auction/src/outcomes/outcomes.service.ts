@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { CommandError, CommandFailedError, decodeJson, encodeJson, requestCommand, requesterFor, RequestTimeoutError } from '@outcomes/bus';
+import { CommandError, CommandFailedError, decodeJson, encodeJson, requestCommand, requesterFor } from '@outcomes/bus';
 import {
   CATALOG_COMMANDS,
   CHANGE_NOTICES,
@@ -15,7 +15,6 @@ import {
   type AwardResponse,
   type CredentialRef,
   type BidRequest,
-  type BidResponse,
   type ConfigView,
   type EligibleEngine,
   type ExecutionKind,
@@ -58,6 +57,7 @@ import { deliver, smtpMailer, type Mailer } from '../handoff/handoff';
 import { BudgetBook } from './budget-book';
 import { timerPlan, type TimerKind } from './timers';
 import { fallbackQuote, quoteCommand } from './pricing';
+import { BidBatches, NoticeBatches } from './engine-batches';
 
 export const outcomes: AggregateKind<OutcomeState, OutcomeEvent> = { category: 'outcome', initialState: initialOutcomeState, evolve: evolveOutcome };
 export const sessions: AggregateKind<SessionState, SessionEvent> = { category: 'session', initialState: initialSessionState, evolve: evolveSession };
@@ -78,7 +78,8 @@ type Config = ConfigView & { readonly pricing_summary: { readonly typical_price:
  */
 const OUTCOME_WRITES = `
   changed AS (SELECT w->>'outcome_id' AS outcome_id, w->>'buyer_id' AS buyer_id, w->>'status' AS status, w->>'engine_id' AS engine_id,
-                     w->'state' AS state, w->>'session_id' AS session_id, w->'drop' AS drop_kinds, w->'keep' AS keep, w->'set' AS moved
+                     w->>'outcome_type' AS outcome_type, w->>'config_id' AS config_id, (w->>'requested_at')::timestamptz AS requested_at,
+                     (w->>'ended_at')::timestamptz AS ended_at, w->>'session_id' AS session_id, w->'drop' AS drop_kinds, w->'keep' AS keep, w->'set' AS moved
                 FROM writes),
   prev AS (SELECT o.outcome_id, o.status, o.engine_id FROM auction.outcomes o JOIN changed c USING (outcome_id)),
   -- The engine's load follows the status: down for the engine it ran on, up for the one it runs on now.
@@ -98,10 +99,10 @@ const OUTCOME_WRITES = `
   moved AS (INSERT INTO auction.timers (outcome_id, kind, due_at)
               SELECT c.outcome_id, k->>0, (k->>1)::timestamptz FROM changed c, jsonb_array_elements(c.moved) AS k
               ON CONFLICT (outcome_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at),
-  projected AS (INSERT INTO auction.outcomes (outcome_id, buyer_id, status, engine_id, version, state, updated_at, session_id)
-                  SELECT outcome_id, buyer_id, status, engine_id, 1, state, now(), session_id FROM changed
+  projected AS (INSERT INTO auction.outcomes (outcome_id, buyer_id, status, engine_id, version, updated_at, session_id, outcome_type, config_id, requested_at, ended_at)
+                  SELECT outcome_id, buyer_id, status, engine_id, 1, now(), session_id, outcome_type, config_id, requested_at, ended_at FROM changed
                   ON CONFLICT (outcome_id) DO UPDATE SET status = EXCLUDED.status, engine_id = EXCLUDED.engine_id, version = auction.outcomes.version + 1,
-                                                        state = EXCLUDED.state, updated_at = now())`;
+                                                        ended_at = EXCLUDED.ended_at, updated_at = now())`;
 
 const projectWith =
   (resumeAfterMs: number) =>
@@ -116,8 +117,11 @@ const projectWith =
         buyer_id: after.request.buyerId,
         status: after.status,
         engine_id: after.engineId,
-        state: after,
         session_id: after.request.sessionId ?? null,
+        outcome_type: after.request.outcomeType,
+        config_id: after.request.configId,
+        requested_at: after.request.at,
+        ended_at: after.endedAt,
         drop: plan.drop,
         keep: plan.keep,
         set: plan.set,
@@ -156,6 +160,8 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   /** Outcomes this process wrote lately: each next step appends without reading the stream again. */
   private readonly outcomeStates = new BoundedMap<string, { state: OutcomeState; version: bigint }>(20_000);
   private readonly engineLoad: SharedRead<string, Map<string, number>>;
+  private readonly bidRequests: BidBatches;
+  private readonly lossNotices: NoticeBatches;
 
   constructor(
     @Inject(RUNTIME) private readonly rt: ServiceRuntime,
@@ -171,6 +177,8 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
       return new Map(rows.map((r) => [r.engine_id, Number(r.n)]));
     });
     this.mailer = config.smtpUrl ? smtpMailer(config.smtpUrl, config.smtpFrom) : undefined;
+    this.bidRequests = new BidBatches(rt.bus, config.tmaxMs);
+    this.lossNotices = new NoticeBatches(rt.bus);
   }
 
   /** Engines' execution reports, shared by the copies of this service through a queue group. */
@@ -316,17 +324,16 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
 
   /** The buyer's outcomes and sessions among these ids (others' and unknown ones are simply absent), for the Conversions API. */
   async lookup(buyerId: string, outcomeIds: readonly string[], sessionIds: readonly string[]): Promise<OutcomeLookup> {
-    const { rows } = await this.rt.pool.query<{ outcome_id: string; session_id: string | null; status: string; engine_id: string | null; outcome_type: string; config_id: string; ended_at: string | null; at: string }>(
-      `SELECT outcome_id, session_id, status, engine_id, state->'request'->>'outcomeType' AS outcome_type, state->'request'->>'configId' AS config_id,
-              state->>'endedAt' AS ended_at, state->'request'->>'at' AS at
+    const { rows } = await this.rt.pool.query<{ outcome_id: string; session_id: string | null; status: string; engine_id: string | null; outcome_type: string; config_id: string; ended_at: Date | null; at: Date }>(
+      `SELECT outcome_id, session_id, status, engine_id, outcome_type, config_id, ended_at, requested_at AS at
          FROM auction.outcomes WHERE buyer_id = $1 AND (outcome_id = ANY($2) OR session_id = ANY($3))`,
       [buyerId, outcomeIds, sessionIds],
     );
-    const sessions = new Map<string, Array<{ id: string; at: string }>>();
-    for (const r of rows) if (r.session_id && sessionIds.includes(r.session_id)) sessions.set(r.session_id, [...(sessions.get(r.session_id) ?? []), { id: r.outcome_id, at: r.at }]);
+    const sessions = new Map<string, Array<{ id: string; at: number }>>();
+    for (const r of rows) if (r.session_id && sessionIds.includes(r.session_id)) sessions.set(r.session_id, [...(sessions.get(r.session_id) ?? []), { id: r.outcome_id, at: r.at.getTime() }]);
     return {
-      outcomes: rows.map((r) => ({ outcome_id: r.outcome_id, session_id: r.session_id, outcome_type: r.outcome_type, config_id: r.config_id, status: r.status, engine_id: r.engine_id, ended_at: r.ended_at })),
-      sessions: [...sessions].map(([sessionId, turns]) => ({ session_id: sessionId, outcome_ids: turns.sort((a, b) => a.at.localeCompare(b.at)).map((t) => t.id) })),
+      outcomes: rows.map((r) => ({ outcome_id: r.outcome_id, session_id: r.session_id, outcome_type: r.outcome_type, config_id: r.config_id, status: r.status, engine_id: r.engine_id, ended_at: r.ended_at?.toISOString() ?? null })),
+      sessions: [...sessions].map(([sessionId, turns]) => ({ session_id: sessionId, outcome_ids: turns.sort((a, b) => a.at - b.at).map((t) => t.id) })),
     };
   }
 
@@ -397,7 +404,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     for (const loss of result.losses) {
       const notice: LossNotice = { outcome_id: outcomeId, reason: loss.reason, price_to_beat: loss.priceToBeatMicros === null ? null : formatUsd(loss.priceToBeatMicros) };
       const transport = invited.find((e) => e.id === loss.engineId)?.transport ?? 'nats';
-      this.rt.bus.nc.publish(this.rt.bus.subject(subjectsFor(transport).notice(loss.engineId)), encodeJson(notice));
+      this.lossNotices.tell(this.rt.bus.subject(subjectsFor(transport).notice(loss.engineId)), JSON.stringify(notice));
     }
     const now = () => new Date();
     // The close is recorded with what follows it (escalation, award or decline): one append instead of two.
@@ -469,17 +476,13 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     };
     const bids: Bid[] = [];
     const late: Bid[] = [];
-    // Every engine gets the same bytes.
-    const encoded = encodeJson(request);
+    // Encoded once for every engine; it goes in each engine's batch of this moment.
+    const encoded = JSON.stringify(request);
     await Promise.all(
       invited.map(async (e) => {
-        try {
-          const msg = await requesterFor(this.rt.bus.nc).request(this.rt.bus.subject(subjectsFor(e.transport).bidRequest(e.id)), encoded, { timeoutMs: this.config.tmaxMs });
-          const answer = decodeJson<BidResponse>(msg.data);
-          if ('price' in answer && isUsd(answer.price)) bids.push({ engineId: e.id, engineName: e.name, priceMicros: parseUsd(answer.price), receivedAt: Date.now() });
-        } catch (err) {
-          if (err instanceof RequestTimeoutError) late.push({ engineId: e.id, engineName: e.name, priceMicros: 0, receivedAt: Date.now() });
-        }
+        const got = await this.bidRequests.ask(this.rt.bus.subject(subjectsFor(e.transport).bidRequest(e.id)), encoded);
+        if (got.kind === 'late') late.push({ engineId: e.id, engineName: e.name, priceMicros: 0, receivedAt: Date.now() });
+        else if (got.kind === 'answer' && 'price' in got.answer && isUsd(got.answer.price)) bids.push({ engineId: e.id, engineName: e.name, priceMicros: parseUsd(got.answer.price), receivedAt: Date.now() });
       }),
     );
     return { bids, late };

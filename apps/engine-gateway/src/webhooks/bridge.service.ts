@@ -12,7 +12,9 @@ import {
   type Award,
   type AwardResponse,
   type BidRequest,
+  type BidRequestBatch,
   type BidResponse,
+  type BidResponseBatch,
   type ClaimNotice,
   type ClaimNoticeReply,
   type ConfigurationUpdate,
@@ -20,6 +22,7 @@ import {
   type ExecutionCallback,
   type ExecutionReportDto,
   type LossNotice,
+  type LossNoticeBatch,
   type PerformanceFeedback,
   type RedeemCredentialResponse,
 } from '@outcomes/contracts';
@@ -101,13 +104,17 @@ export class WebhookBridge implements OnModuleInit, OnModuleDestroy {
           this.targets.deleteWhere((engineId) => engineId === id);
         },
       }),
+      // A batch of bid requests: one call each, all at once, answered together in order.
       serve('bid', async (id, msg) => {
-        msg.respond(encodeJson(await this.bid(id, decodeJson<BidRequest>(msg.data))));
+        const { requests } = decodeJson<BidRequestBatch>(msg.data);
+        msg.respond(encodeJson({ responses: await Promise.all(requests.map((r) => this.bid(id, r))) } satisfies BidResponseBatch));
       }),
       serve('award', async (id, msg) => {
         msg.respond(encodeJson(await this.award(id, decodeJson<Award>(msg.data))));
       }),
-      serve('notice', (id, msg) => this.notice(id, decodeJson<LossNotice>(msg.data))),
+      serve('notice', async (id, msg) => {
+        await Promise.all(decodeJson<LossNoticeBatch>(msg.data).notices.map((n) => this.notice(id, n)));
+      }),
       // Every engine's feedback passes here; webhook engines' is posted on (one copy each, by the queue group).
       this.rt.bus.nc.subscribe(this.rt.bus.subject(engineFeedbackSubject('*')), {
         queue: 'engine-gateway',
