@@ -12,6 +12,11 @@ describe('ids', () => {
     expect(isId('cfg', 'cfg_ILOU')).toBe(false);
   });
 
+  it('carry their creation time in the first 10 characters', () => {
+    const decode = (id: string) => [...id.slice(4, 14)].reduce((n, ch) => n * 32 + '0123456789ABCDEFGHJKMNPQRSTVWXYZ'.indexOf(ch), 0);
+    for (const t of [0, 1, 31, 32, 1_700_000_000_123, 2 ** 48 - 1]) expect(decode(newId('out', t))).toBe(t);
+  });
+
   it('differ within one millisecond', () => {
     const ids = new Set(Array.from({ length: 1000 }, () => newId('key', 1)));
     expect(ids.size).toBe(1000);

@@ -16,3 +16,4 @@ export * from './transaction';
 export * from './background-work';
 export * from './leased-timers';
 export * from './shared-read';
+export * from './validation-metadata';

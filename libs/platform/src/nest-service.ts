@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { type CommandError, CommandErrorsFilter, OutcomesTransport } from '@outcomes/bus';
 import { JsonNestLogger, SpanKind, extractTraceContext, withSpan } from '@outcomes/telemetry';
 import type { ServiceRuntime } from './runtime';
+import { memoizeValidationMetadata } from './validation-metadata';
 
 export interface NestServiceOptions {
   /** Turns the service's own errors (domain refusals) into command errors. */
@@ -29,6 +30,7 @@ export async function startNestService(rt: ServiceRuntime, module: DynamicModule
     onError: (where, err) => rt.logger.error({ where, err: err instanceof Error ? err.stack : String(err) }, 'handler failed'),
   });
   const app = await NestFactory.createMicroservice(module, { strategy: transport, logger: new JsonNestLogger(rt.logger) });
+  memoizeValidationMetadata();
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new CommandErrorsFilter(options.translateErrors));
   // NestJS 11's microservice `init` runs the init hooks twice (once in the context's init, again

@@ -1,4 +1,5 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { memoizeValidationMetadata } from '@outcomes/platform';
 import { ApiError, type FieldReason } from './api-error';
 
 /** `a.b[2].c`: array indices in brackets, as a buyer reads its own JSON. */
@@ -14,8 +15,9 @@ export function flattenValidationErrors(errors: readonly ValidationError[], path
 }
 
 /** Refuses unknown properties, converts types, and lists every invalid field in one 400. */
-export const createValidationPipe = (): ValidationPipe =>
-  new ValidationPipe({
+export const createValidationPipe = (): ValidationPipe => {
+  memoizeValidationMetadata();
+  return new ValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
@@ -24,3 +26,4 @@ export const createValidationPipe = (): ValidationPipe =>
       return new ApiError('validation_failed', `${fields.length} invalid field${fields.length === 1 ? '' : 's'}: ${fields.map((f) => f.field).join(', ')}`, fields);
     },
   });
+};

@@ -55,7 +55,11 @@ describe('bid requests batched per engine and turn', () => {
   it('sends the loss notices of one turn to an engine as one message', async () => {
     const subject = bus.subject('engine.eng_b.notice');
     const got: LossNoticeBatch[] = [];
-    const sub = bus.nc.subscribe(subject, { callback: (_err, msg) => got.push(decodeJson<LossNoticeBatch>(msg.data)) });
+    const sub = bus.nc.subscribe(subject, {
+      callback: (_err, msg) => {
+        got.push(decodeJson<LossNoticeBatch>(msg.data));
+      },
+    });
     await bus.nc.flush();
     const notices = new NoticeBatches(bus);
 
