@@ -235,3 +235,10 @@ describe('group commit with writes (appendWithWrites)', () => {
     expect((await store.readStream('gcw4s-1')).map((e) => e.type)).toEqual(['S1', 'S2']);
   });
 });
+
+describe('es.append_many', () => {
+  it('plans its statements once per session (generic plans), not on every call', async () => {
+    const { rows } = await pool.query<{ proconfig: string[] | null }>(`SELECT proconfig FROM pg_proc WHERE oid = 'es.append_many(jsonb)'::regprocedure`);
+    expect(rows[0]!.proconfig).toEqual(['plan_cache_mode=force_generic_plan']);
+  });
+});
