@@ -147,6 +147,19 @@ describe('Idempotency-Key', () => {
     expect(bobs.body.id).not.toBe(first.body.id);
   });
 
+  it("keeps a refusal as it keeps a success: the retry gets the same 4xx, replayed, and nothing runs", async () => {
+    const headers = { 'idempotency-key': 'bad-draft-001' };
+    const before = await countEvents('config');
+    const first = await api<{ error: { code: string; fields: unknown } }>('POST', '/v1/configs', { key: alice.key, body: { ...draftBody, outcome_type: 7 }, headers });
+    const again = await api<{ error: { code: string; fields: unknown } }>('POST', '/v1/configs', { key: alice.key, body: { ...draftBody, outcome_type: 7 }, headers });
+    expect(first.status).toBe(400);
+    expect(again.status).toBe(400);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    expect(await countEvents('config')).toBe(before);
+  });
+
   it('runs concurrent retries of one key once: the others get the same answer or 409 while it runs', async () => {
     const headers = { 'idempotency-key': 'concurrent-001' };
     const before = await countEvents('config');

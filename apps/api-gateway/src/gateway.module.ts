@@ -1,11 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import type { ServiceRuntime } from '@outcomes/platform';
 import { AuthGuard } from './auth/auth.guard';
 import { ServiceClient } from './service.client';
 import type { GatewayConfig } from './config';
 import { HealthController } from './http/health.controller';
-import { GATEWAY_POOL, IdempotencyInterceptor } from './http/idempotency';
+import { GATEWAY_POOL, IdempotencyGuard } from './http/idempotency';
 import { RATE_LIMIT_OPTIONS, RateLimitGuard } from './http/rate-limit';
 import { READINESS_CHECKS } from './http/health.controller';
 import { BuyersController } from './routes/buyers.controller';
@@ -22,7 +22,7 @@ import { SessionsController } from './routes/sessions.controller';
 import { KeysController } from './routes/keys.controller';
 import { GATEWAY_CONFIG, GATEWAY_RUNTIME } from './tokens';
 
-/** Guards run in the order given: who is calling, then whether it is over its rate. */
+/** Guards run in the order given: who is calling, whether it is over its rate, then its Idempotency-Key. */
 @Module({})
 export class GatewayModule {
   static with(rt: ServiceRuntime, config: GatewayConfig): DynamicModule {
@@ -47,7 +47,7 @@ export class GatewayModule {
         ServiceClient,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
-        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        { provide: APP_GUARD, useClass: IdempotencyGuard },
       ],
     };
   }
