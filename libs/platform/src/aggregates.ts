@@ -27,8 +27,10 @@ export interface ExecuteOptions<S, E> {
    * The same, written by SQL alone in the append's own statement (`EventStore.appendWithWrites`):
    * one round trip instead of a transaction's four, shared with other aggregates' appends under
    * load (group commit). Null: nothing to write this time. Takes the place of `project`.
+   * `before` is the state the events were decided on: the append names its version, so the
+   * writes apply only if the stream was exactly there.
    */
-  readonly projectInline?: (events: readonly E[], after: S) => AppendWrites | null;
+  readonly projectInline?: (events: readonly E[], after: S, before: S) => AppendWrites | null;
   /** How often a concurrent writer may make us decide again (default 5). */
   readonly retries?: number;
   /**
@@ -90,7 +92,7 @@ export class Aggregates {
       const expected = version === 0n ? 'no_stream' : version;
       const metadata = { actor: opts.actor };
       try {
-        const inline = opts.projectInline?.(events, after);
+        const inline = opts.projectInline?.(events, after, state);
         if (inline) {
           const res = await this.store.appendWithWrites(stream, events, expected, inline, { metadata });
           opts.cache?.set(id, { state: after, version: res.nextExpectedVersion });

@@ -74,25 +74,19 @@ type Config = ConfigView & { readonly pricing_summary: { readonly typical_price:
  * load one statement and one commit for several outcomes' changes. The CTEs run over the
  * relation `writes (slot, w)`, one row per outcome of the statement whose events were written;
  * each outcome is in a statement at most once, but several may run on one engine, so its load
- * changes are summed before they are applied.
+ * changes are summed before they are applied. The load changes come from the states before and
+ * after the events, which the append's expected version pins.
  */
 const OUTCOME_WRITES = `
   changed AS (SELECT w->>'outcome_id' AS outcome_id, w->>'buyer_id' AS buyer_id, w->>'status' AS status, w->>'engine_id' AS engine_id,
                      w->>'outcome_type' AS outcome_type, w->>'config_id' AS config_id, (w->>'requested_at')::timestamptz AS requested_at,
-                     (w->>'ended_at')::timestamptz AS ended_at, w->>'session_id' AS session_id, w->'drop' AS drop_kinds, w->'keep' AS keep, w->'set' AS moved
+                     (w->>'ended_at')::timestamptz AS ended_at, w->>'session_id' AS session_id,
+                     w->'load' AS load, w->'drop' AS drop_kinds, w->'keep' AS keep, w->'set' AS moved
                 FROM writes),
-  prev AS (SELECT o.outcome_id, o.status, o.engine_id FROM auction.outcomes o JOIN changed c USING (outcome_id)),
   -- The engine's load follows the status: down for the engine it ran on, up for the one it runs on now.
-  load_change AS (
-    SELECT p.engine_id, -1 AS d FROM changed c JOIN prev p USING (outcome_id)
-     WHERE p.status = 'running' AND NOT (c.status = 'running' AND c.engine_id IS NOT DISTINCT FROM p.engine_id)
-    UNION ALL
-    SELECT c.engine_id, 1 FROM changed c LEFT JOIN prev p USING (outcome_id)
-     WHERE c.status = 'running' AND c.engine_id IS NOT NULL AND NOT (p.status IS NOT DISTINCT FROM 'running' AND p.engine_id IS NOT DISTINCT FROM c.engine_id)),
-  load_down AS (UPDATE auction.engine_load l SET running = l.running + x.d
-                  FROM (SELECT engine_id, sum(d)::int AS d FROM load_change GROUP BY engine_id HAVING sum(d) < 0) x WHERE l.engine_id = x.engine_id),
-  load_up AS (INSERT INTO auction.engine_load (engine_id, running) SELECT engine_id, sum(d)::int FROM load_change GROUP BY engine_id HAVING sum(d) > 0
-                ON CONFLICT (engine_id) DO UPDATE SET running = auction.engine_load.running + EXCLUDED.running),
+  loaded AS (INSERT INTO auction.engine_load (engine_id, running)
+               SELECT d->>0, sum((d->>1)::int)::int FROM changed c, jsonb_array_elements(c.load) AS d GROUP BY d->>0 HAVING sum((d->>1)::int) <> 0
+               ON CONFLICT (engine_id) DO UPDATE SET running = auction.engine_load.running + EXCLUDED.running),
   dropped AS (DELETE FROM auction.timers t USING changed c, jsonb_array_elements_text(c.drop_kinds) AS k(kind) WHERE t.outcome_id = c.outcome_id AND t.kind = k.kind),
   kept AS (INSERT INTO auction.timers (outcome_id, kind, due_at)
              SELECT c.outcome_id, k->>0, (k->>1)::timestamptz FROM changed c, jsonb_array_elements(c.keep) AS k ON CONFLICT DO NOTHING),
@@ -104,11 +98,16 @@ const OUTCOME_WRITES = `
                   ON CONFLICT (outcome_id) DO UPDATE SET status = EXCLUDED.status, engine_id = EXCLUDED.engine_id, version = auction.outcomes.version + 1,
                                                         ended_at = EXCLUDED.ended_at, updated_at = now())`;
 
+/** The engine an outcome occupies in this state: the one it runs on, if it runs. */
+const occupied = (s: OutcomeState): string | null => (s.status === 'running' ? s.engineId : null);
+
 const projectWith =
   (resumeAfterMs: number) =>
-  (_e: readonly OutcomeEvent[], after: OutcomeState): AppendWrites | null => {
+  (_e: readonly OutcomeEvent[], after: OutcomeState, before: OutcomeState): AppendWrites | null => {
     if (after.status === 'empty') return null;
     const plan = timerPlan(after, resumeAfterMs, new Date());
+    const [was, now] = [occupied(before), occupied(after)];
+    const load = was === now ? [] : [...(was ? [[was, -1]] : []), ...(now ? [[now, 1]] : [])];
     return {
       name: 'auction_outcome',
       ctes: OUTCOME_WRITES,
@@ -122,6 +121,7 @@ const projectWith =
         config_id: after.request.configId,
         requested_at: after.request.at,
         ended_at: after.endedAt,
+        load,
         drop: plan.drop,
         keep: plan.keep,
         set: plan.set,
