@@ -102,7 +102,9 @@ export function runEngine(bus: Bus, engineId: string, behaviour: EngineBehaviour
             return { decline: 'engine error' };
           }
         };
-        void Promise.all(decodeJson<BidRequestBatch>(msg.data).requests.map(answerOne))
+        // A batch that cannot be read gets no reply (the auction counts its requests late); it must not throw into the client.
+        void Promise.resolve()
+          .then(() => Promise.all(decodeJson<BidRequestBatch>(msg.data).requests.map(answerOne)))
           .then((responses) => msg.respond(encodeJson({ responses } satisfies BidResponseBatch)))
           .catch(() => undefined);
       },

@@ -176,10 +176,8 @@ export class EventStore {
       // Named: each connection parses and plans the call once. Now and then it carries the wake-up
       // to its commit; not inside a caller's transaction, which may yet roll back.
       const carried = db === this.pool ? this.notifier.carry() : null;
-      const query =
-        carried === null
-          ? { name: 'es_append', text: 'SELECT * FROM es.append($1, $2, $3::jsonb)', values: [streamId, code.toString(), payload] }
-          : { name: 'es_append+notify', text: `SELECT * FROM es.append($1, $2, $3::jsonb) WHERE ${NOTIFY_AT_COMMIT}`, values: [streamId, code.toString(), payload] };
+      const [suffix, filter] = carried === null ? ['', ''] : ['+notify', ` WHERE ${NOTIFY_AT_COMMIT}`];
+      const query = { name: `es_append${suffix}`, text: `SELECT * FROM es.append($1, $2, $3::jsonb)${filter}`, values: [streamId, code.toString(), payload] };
       try {
         const { rows } = await db.query<{ event_id: string; version: string; event_position: string; transaction_id: string; already_stored: boolean }>(query);
         const last = rows[rows.length - 1]!;

@@ -575,7 +575,6 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     return engineIds.length === 0 ? Promise.resolve(new Map()) : this.engineLoad.get(engineIds);
   }
 
-
   /**
    * Decides the commands in turn on the outcome's state and appends what they decide at once. The
    * state this process last wrote is reused when it has it (`Aggregates` checks it against other
