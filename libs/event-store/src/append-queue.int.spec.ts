@@ -189,10 +189,11 @@ describe('group commit with writes (appendWithWrites)', () => {
     await expect(again).resolves.toMatchObject({ alreadyStored: true });
     await expect(plain).resolves.toMatchObject({ nextExpectedVersion: 1n });
     const after = store.groupCommitStats;
-    // The seven with writes in one statement, the plain append (no writes) in one of its own.
+    // The seven with writes and the plain append (no writes of its own) in one statement.
     expect(after.batches - before.batches).toBe(1);
-    expect(after.batchedAppends - before.batchedAppends).toBe(7);
+    expect(after.batchedAppends - before.batchedAppends).toBe(8);
     expect(await tally()).toMatchObject({ 'gcw1busy-1': 1, 'gcw1new-0': 10, 'gcw1new-4': 14, 'gcw1retry-1': 1, 'gcw1taken-1': 1 });
+    expect(await tally()).not.toHaveProperty('gcw1plain-1');
   });
 
   it('keeps events and writes together when the writes fail: that append is refused with nothing stored, the others land', async () => {
@@ -210,6 +211,34 @@ describe('group commit with writes (appendWithWrites)', () => {
     expect((await store.readStream('gcw2good-2')).map((e) => e.type)).toEqual(['G']);
     expect(await tally()).toMatchObject({ 'gcw2good-0': 1, 'gcw2good-1': 1, 'gcw2good-2': 1 });
     expect(await tally()).not.toHaveProperty('gcw2bad-1');
+  });
+
+  it('sends writes of another name in a statement of their own; plain appends go with either', async () => {
+    const store = oneAtATime();
+    const hold = await holdStream('gcw5busy-1');
+    const busy = store.append('gcw5busy-1', [ev('B')], 'no_stream');
+    await lockWaiters(1);
+    const before = store.groupCommitStats;
+    const plain = store.append('gcw5plain-1', [ev('P')], 'no_stream');
+    const tallied = store.appendWithWrites('gcw5t-1', [ev('T')], 'no_stream', writes('gcw5t-1', 3));
+    const other = store.appendWithWrites('gcw5o-1', [ev('O')], 'no_stream', {
+      name: 'gcw_other',
+      ctes: `noted AS (INSERT INTO gcw.tally (stream_id, n, note) SELECT w->>'stream', 0, 'other' FROM writes)`,
+      row: { stream: 'gcw5o-1' },
+    });
+    const plainToo = store.append('gcw5plain-2', [ev('P')], 'no_stream');
+    await hold.release();
+    await busy;
+    await Promise.all([plain, tallied, other, plainToo]);
+    const after = store.groupCommitStats;
+    // First statement: both plain appends and the tally writes; then the other name alone.
+    expect(after.statements - before.statements).toBe(2);
+    expect(after.batchedAppends - before.batchedAppends).toBe(3);
+    const { rows } = await pool.query<{ stream_id: string; n: number; note: string }>(`SELECT stream_id, n, note FROM gcw.tally WHERE stream_id LIKE 'gcw5%' ORDER BY stream_id`);
+    expect(rows).toEqual([
+      { stream_id: 'gcw5o-1', n: 0, note: 'other' },
+      { stream_id: 'gcw5t-1', n: 3, note: 'ok' },
+    ]);
   });
 
   it('goes alone, writes included, with group commit off', async () => {

@@ -18,7 +18,7 @@ export interface Pending {
   readonly events: string;
   readonly expected: ExpectedVersion;
   readonly code: bigint;
-  /** Writes that go with it (`appendWithWrites`): such appends share statements only with appends of the same writes' name. */
+  /** Writes that go with it (`appendWithWrites`): such appends share statements with plain appends and with appends of the same writes' name. */
   readonly writes: AppendWrites | undefined;
   /** Ordering retries (40001) this append may still take. */
   retriesLeft: number;
@@ -78,7 +78,7 @@ export class AppendQueue {
     /** Wakes subscribers: one statement in a while carries the wake-up to its commit. */
     private readonly notifier: AppendNotifier,
   ) {
-    this.maxStatements = Math.max(1, limits.maxStatements ?? 4);
+    this.maxStatements = Math.max(1, limits.maxStatements ?? 1);
     this.maxAppends = Math.max(1, limits.maxAppends ?? 64);
     this.maxChars = Math.max(1, limits.maxChars ?? 1_000_000);
     this.aloneFromChars = Math.max(1, limits.aloneFromChars ?? 16_384);
@@ -115,19 +115,21 @@ export class AppendQueue {
   }
 
   /**
-   * The waiting appends that go next: in arrival order, one per stream, within the limits, all
-   * with writes of the first one's name or all without. An append passed over holds back the later
-   * appends to its stream, which must not overtake it.
+   * The waiting appends that go next: in arrival order, one per stream, within the limits. Plain
+   * appends go with any batch; appends with writes go only with others of the same writes' name
+   * (the name of the first one taken). An append passed over holds back the later appends to its
+   * stream, which must not overtake it.
    */
   private take(): Pending[] {
     const batch: Pending[] = [];
     const streams = new Set<string>();
-    const kind = this.waiting[0]?.writes?.name;
+    let kind: string | undefined;
     let chars = 0;
     let i = 0;
     while (i < this.waiting.length && batch.length < this.maxAppends) {
       const p = this.waiting[i]!;
-      if (streams.has(p.streamId) || p.writes?.name !== kind || (batch.length > 0 && chars + p.events.length > this.maxChars)) {
+      const name = p.writes?.name;
+      if (streams.has(p.streamId) || (name !== undefined && kind !== undefined && name !== kind) || (batch.length > 0 && chars + p.events.length > this.maxChars)) {
         streams.add(p.streamId);
         i++;
         continue;
@@ -136,6 +138,7 @@ export class AppendQueue {
       batch.push(p);
       streams.add(p.streamId);
       chars += p.events.length;
+      kind ??= name;
     }
     return batch;
   }
@@ -200,22 +203,24 @@ export class AppendQueue {
 }
 
 /**
- * The statement for a batch: `es.append_many`, and the batch's writes (all of one name, or none)
- * over the rows of the appends that wrote events; `notify`: it wakes subscribers at its commit.
+ * The statement for a batch: `es.append_many`, and the writes of its appends that have them (all of
+ * one name) over the rows of those that wrote events; `notify`: it wakes subscribers at its commit.
  */
 function manyStatement(batch: readonly Pending[], notify: boolean): { name: string; text: string; values: string[] } {
   const appends = `[${batch.map((p) => `{"s":${JSON.stringify(p.streamId)},"x":${p.code},"e":${p.events}}`).join(',')}]`;
-  const writes = batch[0]!.writes;
+  const writes = batch.find((p) => p.writes)?.writes;
   const [suffix, filter] = notify ? ['+notify', ` WHERE ${NOTIFY_AT_COMMIT}`] : ['', ''];
   if (!writes) return { name: `es_append_many${suffix}`, text: `SELECT * FROM es.append_many($1::jsonb)${filter}`, values: [appends] };
+  // Each row names its append's slot (1-based): the plain appends of the batch have none.
+  const rows = batch.flatMap((p, i) => (p.writes ? [`{"slot":${i + 1},"w":${JSON.stringify(p.writes.row)}}`] : []));
   return {
     name: `es_append_many+${writes.name}${suffix}`,
     text: `WITH appended AS (SELECT * FROM es.append_many($1::jsonb)),
-      writes AS (SELECT x.slot::int AS slot, x.w FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS x(w, slot)
-                  WHERE x.slot IN (SELECT a.slot FROM appended a WHERE a.error_code IS NULL AND NOT a.already_stored)),
+      writes AS (SELECT (x.r->>'slot')::int AS slot, x.r->'w' AS w FROM jsonb_array_elements($2::jsonb) AS x(r)
+                  WHERE (x.r->>'slot')::int IN (SELECT a.slot FROM appended a WHERE a.error_code IS NULL AND NOT a.already_stored)),
       ${writes.ctes}
       SELECT * FROM appended${filter}`,
-    values: [appends, `[${batch.map((p) => JSON.stringify(p.writes!.row)).join(',')}]`],
+    values: [appends, `[${rows.join(',')}]`],
   };
 }
 

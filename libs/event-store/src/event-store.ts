@@ -29,7 +29,12 @@ export interface EventStoreOptions {
 }
 
 export interface GroupCommitOptions {
-  /** Append statements in flight at once (default 4). */
+  /**
+   * Append statements in flight at once (default 1: one statement runs, and whatever arrives
+   * meanwhile goes together in the next). More statements at once only contend in PostgreSQL: in
+   * the auction benchmark on two cores, 4 cost its backends about 1.7 times the CPU per auction
+   * of 1, since each statement carried fewer appends.
+   */
   readonly maxStatements?: number;
   /** Appends in one statement at most (default 64). */
   readonly maxAppends?: number;
