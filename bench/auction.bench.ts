@@ -12,6 +12,7 @@ import { runEngine } from '@outcomes/engine-kit';
 import { testNatsUrl } from '@outcomes/testing';
 import { opt, quick } from './lib';
 import { percentile, startBenchPlatform } from './platform';
+import { RawHttpConnection } from './raw-http';
 
 const seconds = opt('seconds', quick ? 10 : 60);
 const concurrency = opt('concurrency', 64);
@@ -22,7 +23,7 @@ const ENGINES = 10;
 
 
 async function main(): Promise<void> {
-  const { db, namespace, operatorKey, call, stop } = await startBenchPlatform(['catalog', 'engine-gateway', 'delivery-optimizer', ...Array.from({ length: copies }, () => 'auction')]);
+  const { db, namespace, operatorKey, port, call, stop } = await startBenchPlatform(['catalog', 'engine-gateway', 'delivery-optimizer', ...Array.from({ length: copies }, () => 'auction')]);
 
   const bus = await connectBus({ servers: testNatsUrl(), name: 'bench-engines', namespace });
   const awardedAt = new Map<string, number>();
@@ -53,17 +54,22 @@ async function main(): Promise<void> {
   let errors = 0;
   let shed = 0;
   const deadline = performance.now() + seconds * 1000;
+  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+  const body = JSON.stringify({ config_id: cfg.body.id, input: 'bench' });
   const worker = async () => {
+    // Each client on its own connection, through a minimal HTTP client (see RawHttpConnection).
+    const http = new RawHttpConnection(port);
     while (performance.now() < deadline) {
       const t0 = performance.now();
-      const res = await call<{ id: string }>('POST', '/v1/outcomes', key, { config_id: cfg.body.id, input: 'bench' }).catch(() => undefined);
-      if (res?.status === 201) postedAt.set(res.body.id, t0);
+      const res = await http.request('POST', '/v1/outcomes', headers, body).catch(() => undefined);
+      if (res?.status === 201) postedAt.set((JSON.parse(res.body) as { id: string }).id, t0);
       else if (res?.status === 503) {
         // At capacity the marketplace refuses rather than queues: count it, back off briefly, retry.
         shed++;
         await new Promise((r) => setTimeout(r, 20));
       } else errors++;
     }
+    http.close();
   };
   const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));

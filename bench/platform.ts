@@ -8,6 +8,8 @@ export interface BenchPlatform {
   readonly db: TestDatabase;
   readonly namespace: string;
   readonly operatorKey: string;
+  /** The API gateway's port on 127.0.0.1. */
+  readonly port: number;
   readonly call: Call;
   stop(): Promise<void>;
 }
@@ -35,6 +37,7 @@ export async function startBenchPlatform(services: readonly string[]): Promise<B
     db,
     namespace,
     operatorKey,
+    port,
     call,
     async stop() {
       await processes.stopAll();
