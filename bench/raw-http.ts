@@ -17,7 +17,7 @@ const CRLF2 = Buffer.from('\r\n\r\n');
  */
 export class RawHttpConnection {
   private socket: Socket | undefined;
-  private buffered = Buffer.alloc(0);
+  private buffered: Buffer = Buffer.alloc(0);
   private waiting: { resolve: (r: RawResponse) => void; reject: (e: Error) => void } | undefined;
 
   constructor(
