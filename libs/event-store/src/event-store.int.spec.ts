@@ -138,6 +138,17 @@ describe('appendWithWrites', () => {
   });
 });
 
+describe('storage', () => {
+  it('compresses a large event with lz4 and reads it back whole', async () => {
+    // Random hex in every entry, so the value stays over PostgreSQL's 2 kB threshold once compressed.
+    const bids = Array.from({ length: 200 }, (_, i) => ({ engine: `eng_${i}`, note: uuidv7() + uuidv7() }));
+    const r = await store.append('big-1', [ev('Closed', { bids })], 'no_stream');
+    const { rows } = await store.pool.query<{ method: string | null }>(`SELECT pg_column_compression(data) AS method FROM es.events WHERE event_id = $1`, [r.events[0]!.id]);
+    expect(rows[0]!.method).toBe('lz4');
+    expect((await store.readStream('big-1'))[0]!.data).toEqual({ bids });
+  });
+});
+
 describe('immutability', () => {
   it('refuses UPDATE, DELETE and TRUNCATE of events', async () => {
     await store.append('immutable-1', [ev('A', { v: 1 })]);

@@ -173,7 +173,12 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     this.work = new BackgroundWork(rt.logger, 'outcome work');
     this.timerTable = new LeasedTimers(rt.pool, 'auction.timers');
     this.engineLoad = new SharedRead(async (ids) => {
-      const { rows } = await rt.pool.query<{ engine_id: string; n: string }>(`SELECT engine_id, greatest(running, 0) AS n FROM auction.engine_load WHERE engine_id = ANY($1)`, [ids]);
+      // Named: prepared once per connection, it is asked once per turn of auctions.
+      const { rows } = await rt.pool.query<{ engine_id: string; n: string }>({
+        name: 'auction_engine_load',
+        text: `SELECT engine_id, greatest(running, 0) AS n FROM auction.engine_load WHERE engine_id = ANY($1)`,
+        values: [ids],
+      });
       return new Map(rows.map((r) => [r.engine_id, Number(r.n)]));
     });
     this.mailer = config.smtpUrl ? smtpMailer(config.smtpUrl, config.smtpFrom) : undefined;
