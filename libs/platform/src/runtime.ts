@@ -30,7 +30,8 @@ export interface RuntimeOptions {
 }
 
 export async function startRuntime(name: string, config: ServiceConfig, options: RuntimeOptions = {}): Promise<ServiceRuntime> {
-  const tracing = startTracing({ serviceName: name, ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}) });
+  const mode = config.tracing ?? 'auto';
+  const tracing = startTracing({ serviceName: name, ...(config.otlpEndpoint && mode !== 'off' ? { otlpEndpoint: config.otlpEndpoint } : {}), record: mode === 'on' });
   const metrics = await startMetrics({ serviceName: name, prometheusPort: config.metricsPort });
   const logger = createLogger(name, { level: config.logLevel });
   const pool = createPool(config.databaseUrl, config.dbPoolSize, (err) => logger.warn({ err: err.message }, 'postgres client error'));

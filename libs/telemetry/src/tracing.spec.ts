@@ -38,6 +38,21 @@ describe('startTracing', () => {
     expect(trace.getTracer('x').startSpan('noop').isRecording()).toBe(false);
   });
 
+  it('stays off with nothing to record: no span, no trace context, nothing to shut down', async () => {
+    const off = startTracing({ serviceName: 'off' });
+    expect(await withSpan('unrecorded', {}, () => [currentTraceId(), injectTraceContext()])).toEqual([undefined, {}]);
+    expect(trace.getTracer('x').startSpan('noop').isRecording()).toBe(false);
+    await off.shutdown();
+  });
+
+  it('records without an exporter when asked, so trace ids still reach logs and events', async () => {
+    const handle = startTracing({ serviceName: 'recorded', record: true });
+    const [id, carried] = await withSpan('recorded', {}, () => [currentTraceId(), injectTraceContext()] as const);
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
+    expect(carried.traceparent).toContain(id);
+    await handle.shutdown();
+  });
+
   it('starts afresh after a full shutdown', async () => {
     const exporter = new InMemorySpanExporter();
     const handle = startTracing({ serviceName: 'again', exporter });

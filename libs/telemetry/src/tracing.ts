@@ -26,6 +26,8 @@ export interface TracingOptions {
   readonly otlpEndpoint?: string;
   /** Extra exporter fed as each span ends, e.g. an InMemorySpanExporter in tests. */
   readonly exporter?: SpanExporter;
+  /** Records spans even when nothing exports them, so trace ids still reach logs, messages and events. */
+  readonly record?: boolean;
 }
 
 export interface TracingHandle {
@@ -64,13 +66,16 @@ let registered: Registered | undefined;
 
 /**
  * Registers a tracer provider, the W3C trace-context propagator and an async-local context manager as the
- * process globals. Spans are always recorded, so trace ids reach logs and message headers even when nothing
- * exports them.
+ * process globals, when there is something to record spans for: an exporter, or `record`. Otherwise tracing
+ * stays off and costs nothing: on Node 20 the async-local context hooks every promise the process makes,
+ * and with the spans that was about a fifth of the platform's CPU per auction (docs/benchmarks.md,
+ * "Seventh round"). With tracing off no trace context is active, so none is passed on either.
  *
  * One provider serves the whole process: a second call while it runs (tests start tracing before the service
  * runtime does) joins it — its exporters are attached, its service name is not used.
  */
 export function startTracing(opts: TracingOptions): TracingHandle {
+  if (!registered && opts.otlpEndpoint === undefined && opts.exporter === undefined && opts.record !== true) return { shutdown: () => Promise.resolve() };
   const reg = (registered ??= register(opts.serviceName));
   reg.handles++;
   const own: SpanProcessor[] = [];
