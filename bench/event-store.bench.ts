@@ -26,8 +26,8 @@ import { eventData, opt, quick } from './lib';
 
 
 const POOL_SIZE = opt('pool', 32);
-/** Group commit's statements in flight for ours (EventStore's default is 4). */
-const GROUP_STATEMENTS = opt('group-statements', 4);
+/** Group commit's statements in flight for ours (EventStore's default, 1). */
+const GROUP_STATEMENTS = opt('group-statements', 1);
 const ROUNDS = opt('rounds', quick ? 1 : 5);
 const SECONDS = opt('seconds', quick ? 0.9 : 2);
 const WARMUP_SECONDS = opt('warmup', quick ? 0.25 : 0.75);
