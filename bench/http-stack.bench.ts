@@ -4,7 +4,7 @@
  * What a request costs the API gateway's HTTP stack alone, on this machine: a Nest app shaped as
  * the gateway's hot route is (a global async guard, the global ValidationPipe with a
  * `CreateOutcomeDto`-like body, a handler that answers JSON after a turn of the event loop), on
- * Express (what the gateway runs) and on Fastify (the peer), each with and without one global
+ * Fastify (what the gateway runs) and on Express (what it ran before), each with and without one global
  * interceptor (any interceptor makes Nest wrap every request in `AsyncResource.bind` and an rxjs
  * chain). Each variant runs in a process of its own; its CPU per request is read from
  * `/proc/<pid>/stat` while 16 kept-alive clients post to it.

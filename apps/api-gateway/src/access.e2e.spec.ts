@@ -122,7 +122,7 @@ describe('bad input gets its 4xx and changes nothing', () => {
 
   it('answers malformed JSON and a bad If-Match with 400, never 500', async () => {
     const res = await api('POST', '/v1/configs', { key: alice.key, raw: '{"name": ' });
-    expect(res.body).toMatchObject({ error: { status: 400, code: 'validation_failed' } });
+    expect(res.body).toMatchObject({ error: { status: 400, code: 'validation_failed', fields: [{ field: 'body', reason: 'is not valid JSON' }] } });
     const own = await api<{ id: string }>('POST', '/v1/configs', { key: alice.key, body: draftBody });
     expect((await api('PATCH', `/v1/configs/${own.body.id}`, { key: alice.key, body: {}, headers: { 'if-match': 'yesterday' } })).status).toBe(400);
   });

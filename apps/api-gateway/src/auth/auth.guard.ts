@@ -5,7 +5,7 @@ import { CommandFailedError, decodeJson } from '@outcomes/bus';
 import { CATALOG_COMMANDS, CHANGE_NOTICES, type AuthenticatedKey } from '@outcomes/contracts';
 import { ExpiringCache, type ServiceRuntime } from '@outcomes/platform';
 import type { Subscription } from '@nats-io/nats-core';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../http/api-error';
 import { setPrincipal, type Principal } from '../http/principal';
 import { ServiceClient } from '../service.client';
@@ -49,7 +49,7 @@ export class AuthGuard implements CanActivate, OnModuleDestroy {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS, [context.getHandler(), context.getClass()]) ?? 'buyer';
     if (access === 'public') return true;
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<FastifyRequest>();
     const principal = await this.identify(req.headers.authorization);
     if (access === 'operator' && principal.kind !== 'operator') throw new ApiError('forbidden', 'this route takes the operator key');
     if ((access === 'buyer' || access === 'conversions') && principal.kind === 'operator') throw new ApiError('forbidden', "this route takes a buyer's API key");

@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { principalOf } from '../http/principal';
 
 export interface BuyerCaller {
@@ -10,7 +10,7 @@ export interface BuyerCaller {
 
 /** The calling buyer, as the auth guard identified it. */
 export const Caller = createParamDecorator((_: unknown, ctx: ExecutionContext): BuyerCaller => {
-  const principal = principalOf(ctx.switchToHttp().getRequest<Request>());
+  const principal = principalOf(ctx.switchToHttp().getRequest<FastifyRequest>());
   if (principal?.kind !== 'buyer') throw new Error('Caller used on a route without a buyer principal');
   return { buyerId: principal.buyerId, actor: principal.keyId };
 });

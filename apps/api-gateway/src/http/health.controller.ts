@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/access';
 
 /** Named checks readiness runs: PostgreSQL and NATS in the gateway. */
@@ -20,7 +20,7 @@ export class HealthController {
 
   /** 503 names the failing dependency, so an orchestrator's log says why traffic stopped. */
   @Get('ready')
-  async ready(@Res({ passthrough: true }) res: Response): Promise<{ status: string; checks: Record<string, string> }> {
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<{ status: string; checks: Record<string, string> }> {
     const results = await Promise.all(
       Object.entries(this.checks).map(async ([name, check]) => {
         const ok = await Promise.race([check().catch(() => false), new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref())]);
@@ -28,7 +28,7 @@ export class HealthController {
       }),
     );
     const failing = results.some(([, s]) => s !== 'ok');
-    res.status(failing ? 503 : 200);
+    reply.status(failing ? 503 : 200);
     return { status: failing ? 'unavailable' : 'ok', checks: Object.fromEntries(results) };
   }
 }

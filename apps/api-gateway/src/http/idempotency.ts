@@ -1,16 +1,18 @@
 import { createHash } from 'node:crypto';
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
 import { ApiError, ReplayedAnswer } from './api-error';
 import { idempotencyScope, principalOf } from './principal';
 
 export const GATEWAY_POOL = Symbol('GATEWAY_POOL');
 
-
-
 const KEY = /^[\x21-\x7e]{1,255}$/;
 const TTL = "interval '24 hours'";
+
+/** What the guard leaves a request that claimed a key: keeps its answer (see `keepClaimedAnswer`). */
+const KEEPER = Symbol('idempotency keeper');
+type Claimed = FastifyRequest & { [KEEPER]?: (status: number, json: string) => Promise<unknown> };
 
 const canonical = (v: unknown): string =>
   JSON.stringify(v ?? null, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1))) : x));
@@ -23,15 +25,15 @@ const canonical = (v: unknown): string =>
  * A guard, the last one, rather than an interceptor: any interceptor makes Nest wrap every request
  * of the app in `AsyncResource.bind` and an rxjs chain, about 100 µs of CPU per request on this
  * machine whether or not the request carries a key (docs/benchmarks.md, "Sixth round"). The guard
- * claims the key and catches the answer on its way out (`res.json`, which both the route's result
- * and the error filter go through), keeping it before it is sent.
+ * claims the key and leaves the request a keeper, which `keepClaimedAnswer` (an `onSend` hook, that
+ * both the route's result and the error filter's answer pass) runs before the answer is sent.
  */
 @Injectable()
 export class IdempotencyGuard implements CanActivate {
   constructor(@Inject(GATEWAY_POOL) private readonly pool: Pool) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<FastifyRequest>();
     const header = req.headers['idempotency-key'];
     const principal = principalOf(req);
     if (req.method !== 'POST' || header === undefined || !principal) return true;
@@ -49,35 +51,15 @@ export class IdempotencyGuard implements CanActivate {
     );
     if (claimed.rowCount === 0) return this.replay(scope, header, hash);
     if (Math.random() < 0.01) void this.pool.query(`DELETE FROM gateway.idempotency_keys WHERE created_at < now() - ${TTL}`).catch(() => undefined);
-    this.keepAnswer(context.switchToHttp().getResponse<Response>(), scope, header);
+    (req as Claimed)[KEEPER] = (status, json) =>
+      status >= 500 ? this.pool.query(`DELETE FROM gateway.idempotency_keys WHERE principal = $1 AND key = $2`, [scope, header]) : this.store(scope, header, status, json);
     return true;
   }
 
-  /** The answer, success or error, is kept (or, at 500 and above, the key let go) before it is sent. */
-  private keepAnswer(res: Response, scope: string, key: string): void {
-    const send = res.json.bind(res);
-    let kept = false;
-    const keep = (body: unknown): Promise<unknown> => {
-      kept = true;
-      return res.statusCode >= 500
-        ? this.pool.query(`DELETE FROM gateway.idempotency_keys WHERE principal = $1 AND key = $2`, [scope, key])
-        : this.store(scope, key, res.statusCode, body);
-    };
-    res.json = (body?: unknown) => {
-      if (kept) return send(body);
-      void keep(body)
-        .catch(() => undefined)
-        .finally(() => send(body));
-      return res;
-    };
-    // An answer without a JSON body (a route that returns nothing) is kept as it leaves.
-    res.on('finish', () => {
-      if (!kept) void keep(null).catch(() => undefined);
-    });
-  }
-
-  private hash(req: Request): string {
-    return createHash('sha256').update(`${req.method} ${req.route?.path ?? req.path}\n${canonical(req.body)}`).digest('hex');
+  /** The route's pattern (`/v1/configs/:id/launch`), not the path, as on Express. */
+  private hash(req: FastifyRequest): string {
+    const route = req.routeOptions.url ?? req.url.split('?')[0];
+    return createHash('sha256').update(`${req.method} ${route}\n${canonical(req.body)}`).digest('hex');
   }
 
   private async replay(scope: string, key: string, hash: string): Promise<never> {
@@ -92,12 +74,19 @@ export class IdempotencyGuard implements CanActivate {
     throw new ReplayedAnswer(row.response_status, row.response_body);
   }
 
-  private store(scope: string, key: string, status: number, body: unknown): Promise<unknown> {
-    return this.pool.query(`UPDATE gateway.idempotency_keys SET status = 'done', response_status = $3, response_body = $4 WHERE principal = $1 AND key = $2`, [
-      scope,
-      key,
-      status,
-      JSON.stringify(body ?? null),
-    ]);
+  /** `json`: the answer as sent, already JSON. */
+  private store(scope: string, key: string, status: number, json: string): Promise<unknown> {
+    return this.pool.query(`UPDATE gateway.idempotency_keys SET status = 'done', response_status = $3, response_body = $4 WHERE principal = $1 AND key = $2`, [scope, key, status, json]);
   }
+}
+
+/**
+ * An `onSend` hook (see `createGatewayApp`): the answer to a request that claimed an
+ * Idempotency-Key, success or error, is kept (or, at 500 and above, the key let go) before it is
+ * sent. `payload` is the serialized body; an answer without one is kept as `null`.
+ */
+export async function keepClaimedAnswer(req: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+  const keep = (req as Claimed)[KEEPER];
+  if (keep) await keep(reply.statusCode, typeof payload === 'string' && payload !== '' ? payload : 'null').catch(() => undefined);
+  return payload;
 }

@@ -1,16 +1,16 @@
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 
 /** Who is calling: the operator (by its key from the environment) or a buyer's API key. */
 export type Principal = { readonly kind: 'operator' } | { readonly kind: 'buyer'; readonly buyerId: string; readonly keyId: string; readonly scope: 'full' | 'conversions' };
 
 const PRINCIPAL = Symbol('principal');
-type WithPrincipal = Request & { [PRINCIPAL]?: Principal };
+type WithPrincipal = FastifyRequest & { [PRINCIPAL]?: Principal };
 
-export const setPrincipal = (req: Request, p: Principal): void => {
+export const setPrincipal = (req: FastifyRequest, p: Principal): void => {
   (req as WithPrincipal)[PRINCIPAL] = p;
 };
 
-export const principalOf = (req: Request): Principal | undefined => (req as WithPrincipal)[PRINCIPAL];
+export const principalOf = (req: FastifyRequest): Principal | undefined => (req as WithPrincipal)[PRINCIPAL];
 
 /** The key a principal's rate limit and idempotency keys belong to. */
 export const principalId = (p: Principal): string => (p.kind === 'operator' ? 'operator' : p.keyId);

@@ -1,5 +1,5 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './api-error';
 import { principalId, principalOf } from './principal';
 
@@ -64,13 +64,13 @@ export class RateLimitGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const http = context.switchToHttp();
-    const principal = principalOf(http.getRequest<Request>());
+    const principal = principalOf(http.getRequest<FastifyRequest>());
     if (!principal) return true;
-    const res = http.getResponse<Response>();
+    const reply = http.getResponse<FastifyReply>();
     const verdict = this.limiter.take(principalId(principal));
-    res.setHeader('X-RateLimit-Limit', String(this.limiter.options.perSecond));
+    reply.header('X-RateLimit-Limit', String(this.limiter.options.perSecond));
     if (verdict.allowed) {
-      res.setHeader('X-RateLimit-Remaining', String(Math.max(0, verdict.remaining)));
+      reply.header('X-RateLimit-Remaining', String(Math.max(0, verdict.remaining)));
       return true;
     }
     const retryAfter = String(Math.max(1, Math.ceil(verdict.retryAfterMs / 1000)));

@@ -3,31 +3,14 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CLAIM_COMMANDS, DecideClaimDto, EVIDENCE_CONTENT_TYPES, EVIDENCE_MAX_BYTES, EvidenceNoteDto, FileClaimDto, WithdrawClaimDto } from '@outcomes/contracts';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { AnyKey, OperatorOnly } from '../auth/access';
 import { Caller, type BuyerCaller } from '../auth/current';
 import { ApiError } from '../http/api-error';
+import { readBody } from '../http/body-parsers';
 import { principalOf } from '../http/principal';
 import { flattenValidationErrors } from '../http/validation';
 import { ServiceClient } from '../service.client';
-
-/** The whole body of a request the JSON parser left alone (a file), refusing one over the limit. */
-const readBody = (req: Request, limit: number): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        reject(new ApiError('payload_too_large', `an evidence file is at most ${limit} bytes`, [{ field: 'file', reason: `must be at most ${limit} bytes` }]));
-        req.resume();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 
 /**
  * Guarantee claims. Buyers file them on their delivered guarantee-backed outcomes, add evidence
@@ -50,7 +33,7 @@ export class ClaimsController {
   @Get('claims/:id')
   @AnyKey()
   @ApiOperation({ summary: 'A claim: its status, decision, payout and evidence (yours; any, with the operator key)' })
-  get(@Req() req: Request, @Param('id') id: string): Promise<unknown> {
+  get(@Req() req: FastifyRequest, @Param('id') id: string): Promise<unknown> {
     const p = principalOf(req)!;
     return this.services.request(CLAIM_COMMANDS.get, { claim_id: id, ...(p.kind === 'buyer' ? { buyer_id: p.buyerId } : {}) });
   }
@@ -73,7 +56,7 @@ export class ClaimsController {
   @ApiOperation({
     summary: `Add evidence: JSON {kind, description}, or a file as the body (${EVIDENCE_CONTENT_TYPES.join(', ')}; at most ${EVIDENCE_MAX_BYTES} bytes) with ?kind=&description=&filename=`,
   })
-  async evidence(@Caller() caller: BuyerCaller, @Param('id') id: string, @Req() req: Request, @Query() query: Record<string, string>): Promise<unknown> {
+  async evidence(@Caller() caller: BuyerCaller, @Param('id') id: string, @Req() req: FastifyRequest, @Query() query: Record<string, string>): Promise<unknown> {
     return this.services.request(CLAIM_COMMANDS.addEvidence, { claim_id: id, buyer_id: caller.buyerId, by: 'buyer', ...(await this.evidenceOf(req, query)) });
   }
 
@@ -81,7 +64,7 @@ export class ClaimsController {
   @HttpCode(201)
   @OperatorOnly()
   @ApiOperation({ summary: 'Add the engine’s answer to a claim, before the decision (operator key)' })
-  async engineEvidence(@Param('id') id: string, @Req() req: Request, @Query() query: Record<string, string>): Promise<unknown> {
+  async engineEvidence(@Param('id') id: string, @Req() req: FastifyRequest, @Query() query: Record<string, string>): Promise<unknown> {
     return this.services.request(CLAIM_COMMANDS.addEvidence, { claim_id: id, by: 'engine', ...(await this.evidenceOf(req, query)) });
   }
 
@@ -102,7 +85,7 @@ export class ClaimsController {
   }
 
   /** A JSON note, or a file body of an allowed type with its kind and description in the query. */
-  private async evidenceOf(req: Request, query: Record<string, string>): Promise<Record<string, string>> {
+  private async evidenceOf(req: FastifyRequest, query: Record<string, string>): Promise<Record<string, string>> {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type === 'application/json' && req.body !== undefined && Object.keys(req.body as object).length > 0) {
       const note = plainToInstance(EvidenceNoteDto, req.body);
@@ -116,7 +99,9 @@ export class ClaimsController {
     if (!(EVIDENCE_CONTENT_TYPES as readonly string[]).includes(type)) {
       throw new ApiError('unsupported_media_type', `evidence files may be ${EVIDENCE_CONTENT_TYPES.join(', ')}`, [{ field: 'content-type', reason: `must be one of ${EVIDENCE_CONTENT_TYPES.join(', ')}` }]);
     }
-    const bytes = type === 'application/json' ? Buffer.from(JSON.stringify(req.body ?? {})) : await readBody(req, EVIDENCE_MAX_BYTES);
+    // A file's type is left unparsed (see useBodyParsers): its bytes are still in the request.
+    const tooLarge = new ApiError('payload_too_large', `an evidence file is at most ${EVIDENCE_MAX_BYTES} bytes`, [{ field: 'file', reason: `must be at most ${EVIDENCE_MAX_BYTES} bytes` }]);
+    const bytes = type === 'application/json' ? Buffer.from(JSON.stringify(req.body ?? {})) : await readBody(req.raw, EVIDENCE_MAX_BYTES, tooLarge);
     if (bytes.length === 0) throw new ApiError('validation_failed', 'the evidence file is empty', [{ field: 'file', reason: 'is empty' }]);
     const fields: Array<{ field: string; reason: string }> = [];
     if (!/^[a-z][a-z0-9_]{0,39}$/.test(query['kind'] ?? '')) fields.push({ field: 'kind', reason: 'is required: a lowercase snake_case word, in the query' });

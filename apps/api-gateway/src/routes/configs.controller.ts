@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CATALOG_COMMANDS, CreateConfigDto, ListQueryDto, UpdateConfigDto } from '@outcomes/contracts';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Caller, type BuyerCaller } from '../auth/current';
 import { ServiceClient } from '../service.client';
 import { ApiError } from '../http/api-error';
@@ -11,9 +11,9 @@ import { listPage, type Listed } from './listing';
 const STATUSES = ['draft', 'launched', 'paused', 'archived'];
 
 /** Answers carry the version as an ETag, for If-Match on the next change. */
-const tagged = async (res: Response, view: Promise<{ version: number }>): Promise<unknown> => {
+const tagged = async (reply: FastifyReply, view: Promise<{ version: number }>): Promise<unknown> => {
   const v = await view;
-  res.setHeader('ETag', `"${v.version}"`);
+  reply.header('ETag', `"${v.version}"`);
   return v;
 };
 
@@ -36,13 +36,13 @@ export class ConfigsController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Draft an outcome configuration (the wizard); sections left out take the outcome type defaults' })
-  draft(@Caller() caller: BuyerCaller, @Body() config: CreateConfigDto, @Res({ passthrough: true }) res: Response): Promise<unknown> {
-    return tagged(res, this.services.request(CATALOG_COMMANDS.draftConfig, { buyer_id: caller.buyerId, actor: caller.actor, config }));
+  draft(@Caller() caller: BuyerCaller, @Body() config: CreateConfigDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
+    return tagged(reply, this.services.request(CATALOG_COMMANDS.draftConfig, { buyer_id: caller.buyerId, actor: caller.actor, config }));
   }
 
   @Get(':id')
-  get(@Caller() caller: BuyerCaller, @Param('id') id: string, @Res({ passthrough: true }) res: Response): Promise<unknown> {
-    return tagged(res, this.services.request(CATALOG_COMMANDS.getConfig, { buyer_id: caller.buyerId, config_id: id }));
+  get(@Caller() caller: BuyerCaller, @Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
+    return tagged(reply, this.services.request(CATALOG_COMMANDS.getConfig, { buyer_id: caller.buyerId, config_id: id }));
   }
 
   @Patch(':id')
@@ -53,29 +53,29 @@ export class ConfigsController {
     @Param('id') id: string,
     @Body() changes: UpdateConfigDto,
     @IfMatch() expected: number | null,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<unknown> {
     const payload = { buyer_id: caller.buyerId, actor: caller.actor, config_id: id, changes, ...(expected === null ? {} : { expected_version: expected }) };
-    return tagged(res, this.services.request(CATALOG_COMMANDS.reviseConfig, payload));
+    return tagged(reply, this.services.request(CATALOG_COMMANDS.reviseConfig, payload));
   }
 
   @Post(':id/launch')
   @HttpCode(200)
   @ApiOperation({ summary: 'Launch (or resume) a configuration; the answer includes its pricing summary' })
-  launch(@Caller() c: BuyerCaller, @Param('id') id: string, @IfMatch() v: number | null, @Res({ passthrough: true }) res: Response): Promise<unknown> {
-    return tagged(res, this.lifecycle(CATALOG_COMMANDS.launchConfig, c, id, v));
+  launch(@Caller() c: BuyerCaller, @Param('id') id: string, @IfMatch() v: number | null, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
+    return tagged(reply, this.lifecycle(CATALOG_COMMANDS.launchConfig, c, id, v));
   }
 
   @Post(':id/pause')
   @HttpCode(200)
-  pause(@Caller() c: BuyerCaller, @Param('id') id: string, @IfMatch() v: number | null, @Res({ passthrough: true }) res: Response): Promise<unknown> {
-    return tagged(res, this.lifecycle(CATALOG_COMMANDS.pauseConfig, c, id, v));
+  pause(@Caller() c: BuyerCaller, @Param('id') id: string, @IfMatch() v: number | null, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
+    return tagged(reply, this.lifecycle(CATALOG_COMMANDS.pauseConfig, c, id, v));
   }
 
   @Post(':id/archive')
   @HttpCode(200)
-  archive(@Caller() c: BuyerCaller, @Param('id') id: string, @IfMatch() v: number | null, @Res({ passthrough: true }) res: Response): Promise<unknown> {
-    return tagged(res, this.lifecycle(CATALOG_COMMANDS.archiveConfig, c, id, v));
+  archive(@Caller() c: BuyerCaller, @Param('id') id: string, @IfMatch() v: number | null, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
+    return tagged(reply, this.lifecycle(CATALOG_COMMANDS.archiveConfig, c, id, v));
   }
 
   private lifecycle(command: string, caller: BuyerCaller, id: string, expected: number | null): Promise<{ version: number }> {
