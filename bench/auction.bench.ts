@@ -4,8 +4,9 @@
  * Outcome requests per second from HTTP to award, with 10 engines answering every bid request,
  * against the platform as `npm start` runs it (migrations, catalog, engine gateway, auction and
  * API gateway as processes on a fresh database and NATS namespace). Latency is measured from the
- * POST to the moment the winning engine receives its award. After the run, every budget is
- * checked: spent plus reserved must not exceed its limit (`overspend_micros`).
+ * POST to the moment the winning engine receives its award (`answer_*`: from the POST to its 201,
+ * the request recorded). After the run, every budget is checked: spent plus reserved must not
+ * exceed its limit (`overspend_micros`).
  */
 import { connectBus } from '@outcomes/bus';
 import { runEngine } from '@outcomes/engine-kit';
@@ -51,6 +52,8 @@ async function main(): Promise<void> {
   await call('POST', `/v1/configs/${cfg.body.id}/launch`, key);
 
   const postedAt = new Map<string, number>();
+  /** POST to its 201 (the request recorded), of each accepted request. */
+  const answeredIn: number[] = [];
   let errors = 0;
   let shed = 0;
   const deadline = performance.now() + seconds * 1000;
@@ -62,7 +65,11 @@ async function main(): Promise<void> {
     while (performance.now() < deadline) {
       const t0 = performance.now();
       const res = await http.request('POST', '/v1/outcomes', headers, body).catch(() => undefined);
-      if (res?.status === 201) postedAt.set((JSON.parse(res.body) as { id: string }).id, t0);
+      if (res?.status === 201) {
+        const { id } = JSON.parse(res.body) as { id: string };
+        postedAt.set(id, t0);
+        answeredIn.push(performance.now() - t0);
+      }
       else if (res?.status === 503) {
         // At capacity the marketplace refuses rather than queues: count it, back off briefly, retry.
         shed++;
@@ -84,6 +91,7 @@ async function main(): Promise<void> {
                 FROM es.events WHERE stream_id LIKE 'budget-%' GROUP BY stream_id)
      SELECT coalesce(sum(greatest(0, reserved - released - 1000000000000)), 0) AS overspend FROM r`,
   );
+  const answers = answeredIn.sort((a, b) => a - b);
   const results = {
     auctions_per_s: Math.round(latencies.length / elapsed),
     requests_per_s: Math.round(postedAt.size / elapsed),
@@ -93,6 +101,8 @@ async function main(): Promise<void> {
     shed_503: shed,
     p50_ms: Number(percentile(latencies, 50).toFixed(1)),
     p99_ms: Number(percentile(latencies, 99).toFixed(1)),
+    answer_p50_ms: Number(percentile(answers, 50).toFixed(1)),
+    answer_p99_ms: Number(percentile(answers, 99).toFixed(1)),
     overspend_micros: Number(rows[0]!.overspend),
   };
   console.log(`auction: ${seconds}s, ${concurrency} concurrent clients, ${ENGINES} engines`);
