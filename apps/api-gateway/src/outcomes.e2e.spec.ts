@@ -350,6 +350,34 @@ describe('outcomes', () => {
     for (const r of rows) expect(r).toEqual({ engine_id: r.engine_id, kept: r.counted, counted: r.counted });
   }, 60_000);
 
+  it('asks for bids while the request is being recorded, and awards only once it is', async () => {
+    const id = await register('prompt-bidder', ['legal.draft_nda']);
+    const asked: string[] = [];
+    const awarded: string[] = [];
+    engine(id, { bid: (req) => (asked.push(req.outcome_id), { priceMicros: 100_000 }), award: (run) => (awarded.push(run.award.outcome_id), true) });
+    const cfg = await api<{ id: string }>('POST', '/v1/configs', { key, body: { name: 'NDAs', outcome_type: 'legal.draft_nda', bid_strategy: { type: 'bid_cap', bid_cap: '1.00' }, budget: { amount: '5.00', period: 'monthly' } } });
+    expect((await api('POST', `/v1/configs/${cfg.body.id}/launch`, { key })).status).toBe(200);
+    // No event can be written while this lock is held: the request's append waits for it.
+    const pool = p.db.pool({ max: 1 });
+    const blocker = await pool.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE es.events IN SHARE MODE');
+    const placing = api<{ id: string }>('POST', '/v1/outcomes', { key, body: { config_id: cfg.body.id, input: 'a mutual NDA' } });
+    try {
+      await eventually(async () => (asked.length > 0 ? true : undefined), 10_000, 'a bid request while the request is not recorded yet');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(awarded).toEqual([]);
+    } finally {
+      await blocker.query('COMMIT');
+      blocker.release();
+    }
+    const placed = await placing;
+    expect(placed.status).toBe(201);
+    expect(asked).toEqual([placed.body.id]);
+    await eventually(async () => (awarded.includes(placed.body.id) ? true : undefined), 10_000, 'the award once the request is recorded');
+    await pool.end();
+  }, 60_000);
+
   it('answers another buyer’s outcome, and a draft configuration, as the API promises', async () => {
     const other = await api<{ api_key: { secret: string } }>('POST', '/v1/buyers', { key: p.operatorKey, body: { name: 'Other' } });
     const placed = await api<{ id: string }>('POST', '/v1/outcomes', { key, body: { config_id: configId, input: 'x' } });

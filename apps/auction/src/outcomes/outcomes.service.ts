@@ -276,9 +276,13 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Records the request and answers at once; the auction runs on. A copy already running as many
-   * auctions as it may refuses before recording anything: the caller retries (503, Retry-After),
-   * and latency stays bounded for what was accepted.
+   * Records the request and answers at once; the auction runs on. It starts while the request is
+   * being recorded (the engines' load is read and their bids asked meanwhile), and commits to
+   * nothing before the request is recorded: no loss notice, reservation or award. A request that
+   * could not be recorded was never placed, and its bidders hear nothing more, as for any bid that
+   * does not win. A copy already running as many auctions as it may refuses before recording
+   * anything: the caller retries (503, Retry-After), and latency stays bounded for what was
+   * accepted.
    */
   async place(buyerId: string, actor: string, configId: string, input: unknown, metadata: Record<string, string>, turn?: { sessionId: string; outcomeId: string }): Promise<LiveOutcome> {
     if (this.auctioning.size >= this.config.maxAuctionsInFlight) throw new CommandError('UNAVAILABLE', 'the marketplace is at capacity; retry in a moment');
@@ -290,9 +294,9 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     const request = { outcomeId, buyerId, configId, configVersion: config.version, outcomeType: config.outcome_type, input, metadata, delivery, by: actor, ...(turn ? { sessionId: turn.sessionId } : {}) };
     // A new id: its stream is empty, nothing to read.
     this.outcomeStates.set(outcomeId, { state: initialOutcomeState(), version: 0n });
-    const state = await this.apply(outcomeId, { type: 'RequestOutcome', now: new Date(), request }, actor);
-    this.work.run(this.auction(request, config, []));
-    return state;
+    const recorded = this.apply(outcomeId, { type: 'RequestOutcome', now: new Date(), request }, actor);
+    this.work.run(this.auction(request, config, [], recorded));
+    return recorded;
   }
 
   async startSession(buyerId: string, actor: string, configId: string): Promise<LiveSession> {
@@ -363,16 +367,17 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     return { events: recorded.map((e) => ({ version: Number(e.version), event: { type: e.type, data: e.data } as OutcomeEvent })), ended };
   }
 
-  private async auction(lot: Lot, config: Config, excluded: readonly string[]): Promise<void> {
+  /** `recorded`: the request's append, when the auction starts before it is done. */
+  private async auction(lot: Lot, config: Config, excluded: readonly string[], recorded?: Promise<unknown>): Promise<void> {
     this.auctioning.add(lot.outcomeId);
     try {
-      await this.runAuction(lot, config, excluded);
+      await this.runAuction(lot, config, excluded, recorded);
     } finally {
       this.auctioning.delete(lot.outcomeId);
     }
   }
 
-  private async runAuction(lot: Lot, config: Config, excluded: readonly string[]): Promise<void> {
+  private async runAuction(lot: Lot, config: Config, excluded: readonly string[], recorded?: Promise<unknown>): Promise<void> {
     const { outcomeId, sessionId } = lot;
     const prefs = config.execution_preferences;
     const capabilities = [...prefs.capability_requirements].sort();
@@ -387,10 +392,13 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     const [busy, bound] = await Promise.all([this.runningCounts(candidates.map((e) => e.id)), sessionId === undefined ? null : this.boundEngine(sessionId)]);
     const invited = candidates.filter((e) => (bound === null || e.id === bound) && (busy.get(e.id) ?? 0) < e.max_concurrent_outcomes);
     const quote = await quoting;
+    // The request not recorded: there is no outcome to close, escalate or award.
+    const placed = (): Promise<boolean> => (recorded ? recorded.then(() => true, () => false) : Promise.resolve(true));
     const pricing = quote.fromOptimizer
       ? { strategy: quote.strategy, ceilingMicros: quote.ceiling_micros, goal: quote.goal, probabilities: quote.probabilities, explored: quote.explored }
       : undefined;
     if (quote.escalate) {
+      if (!(await placed())) return;
       // No engine is likely enough to succeed: escalate now rather than buy a probable failure.
       const close: OutcomeCommand = { type: 'CloseAuction', now: new Date(), result: { invited: invited.length, bids: [], losses: [], ...(pricing ? { pricing } : {}) } };
       await this.apply(outcomeId, [close, { type: 'Escalate', now: new Date(), trigger: quote.escalate.trigger, details: quote.escalate.details }], 'auction');
@@ -406,6 +414,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
       successProbability: (id) => quote.probabilities[id] ?? this.config.priorSuccess,
       preferredEngine: prefs.preferred_engine,
     });
+    if (!(await placed())) return;
     for (const loss of result.losses) {
       const notice: LossNotice = { outcome_id: outcomeId, reason: loss.reason, price_to_beat: loss.priceToBeatMicros === null ? null : formatUsd(loss.priceToBeatMicros) };
       const transport = invited.find((e) => e.id === loss.engineId)?.transport ?? 'nats';
