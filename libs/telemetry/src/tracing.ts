@@ -68,7 +68,7 @@ let registered: Registered | undefined;
  * Registers a tracer provider, the W3C trace-context propagator and an async-local context manager as the
  * process globals, when there is something to record spans for: an exporter, or `record`. Otherwise tracing
  * stays off and costs nothing: on Node 20 the async-local context hooks every promise the process makes,
- * and with the spans that was about a fifth of the platform's CPU per auction (docs/benchmarks.md,
+ * and with the spans the auction bench ran at 544-731/s against 766-880/s without (docs/benchmarks.md,
  * "Seventh round"). With tracing off no trace context is active, so none is passed on either.
  *
  * One provider serves the whole process: a second call while it runs (tests start tracing before the service

@@ -392,13 +392,13 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     const [busy, bound] = await Promise.all([this.runningCounts(candidates.map((e) => e.id)), sessionId === undefined ? null : this.boundEngine(sessionId)]);
     const invited = candidates.filter((e) => (bound === null || e.id === bound) && (busy.get(e.id) ?? 0) < e.max_concurrent_outcomes);
     const quote = await quoting;
-    // The request not recorded: there is no outcome to close, escalate or award.
-    const placed = (): Promise<boolean> => (recorded ? recorded.then(() => true, () => false) : Promise.resolve(true));
+    // False when the request could not be recorded: there is no outcome to close, escalate or award.
+    const placed = recorded ? recorded.then(() => true, () => false) : Promise.resolve(true);
     const pricing = quote.fromOptimizer
       ? { strategy: quote.strategy, ceilingMicros: quote.ceiling_micros, goal: quote.goal, probabilities: quote.probabilities, explored: quote.explored }
       : undefined;
     if (quote.escalate) {
-      if (!(await placed())) return;
+      if (!(await placed)) return;
       // No engine is likely enough to succeed: escalate now rather than buy a probable failure.
       const close: OutcomeCommand = { type: 'CloseAuction', now: new Date(), result: { invited: invited.length, bids: [], losses: [], ...(pricing ? { pricing } : {}) } };
       await this.apply(outcomeId, [close, { type: 'Escalate', now: new Date(), trigger: quote.escalate.trigger, details: quote.escalate.details }], 'auction');
@@ -414,7 +414,7 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
       successProbability: (id) => quote.probabilities[id] ?? this.config.priorSuccess,
       preferredEngine: prefs.preferred_engine,
     });
-    if (!(await placed())) return;
+    if (!(await placed)) return;
     for (const loss of result.losses) {
       const notice: LossNotice = { outcome_id: outcomeId, reason: loss.reason, price_to_beat: loss.priceToBeatMicros === null ? null : formatUsd(loss.priceToBeatMicros) };
       const transport = invited.find((e) => e.id === loss.engineId)?.transport ?? 'nats';
