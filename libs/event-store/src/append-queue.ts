@@ -107,10 +107,15 @@ export class AppendQueue {
       // Whatever went wrong unanswered answers every append still waiting for it (a settled one ignores it).
       void sent
         .catch((err: unknown) => batch.forEach((p) => p.reject(err)))
-        .finally(() => {
-          this.inFlight--;
-          this.pump();
-        });
+        .finally(() =>
+          // The slot is given up after this turn's microtasks: what the appends just answered submit
+          // next (a budget's next batch, an outcome's next step) leaves in the next statement with
+          // the appends that waited, not in the one after it.
+          setImmediate(() => {
+            this.inFlight--;
+            this.pump();
+          }),
+        );
     }
   }
 

@@ -21,7 +21,7 @@ const notJson = (): ApiError => bodyError('the body is not valid JSON', 'is not 
  * while it still sends, the client would see its connection cut (Fastify closes it after a body
  * it could not parse) instead of the answer.
  */
-export function readBody(req: IncomingMessage, limit: number, refusal: ApiError, decoder?: Transform): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, refusal: () => ApiError, decoder?: Transform): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const body = decoder ? req.pipe(decoder) : req;
     const chunks: Buffer[] = [];
@@ -49,7 +49,7 @@ export function readBody(req: IncomingMessage, limit: number, refusal: ApiError,
     body.on('data', (c: Buffer) => {
       if (refused) return;
       size += c.length;
-      if (size > limit) refuse(refusal);
+      if (size > limit) refuse(refusal());
       else chunks.push(c);
     });
     body.on('end', () => settle(refused ?? Buffer.concat(chunks, size)));
@@ -72,8 +72,9 @@ async function readParsed(req: FastifyRequest, payload: IncomingMessage, limit: 
       : checkCharset && charset !== undefined && charset !== 'utf-8'
         ? bodyError(`unsupported charset "${charset.toUpperCase()}"`)
         : undefined;
-  if (!problem) return readBody(payload, limit, tooLarge(limit), decoder?.());
-  await readBody(payload, 0, problem);
+  // The refusal is made only when needed: an Error records its stack, which is most of a small request's parsing.
+  if (!problem) return readBody(payload, limit, () => tooLarge(limit), decoder?.());
+  await readBody(payload, 0, () => problem);
   throw problem;
 }
 

@@ -100,7 +100,7 @@ export class ClaimsController {
       throw new ApiError('unsupported_media_type', `evidence files may be ${EVIDENCE_CONTENT_TYPES.join(', ')}`, [{ field: 'content-type', reason: `must be one of ${EVIDENCE_CONTENT_TYPES.join(', ')}` }]);
     }
     // A file's type is left unparsed (see useBodyParsers): its bytes are still in the request.
-    const tooLarge = new ApiError('payload_too_large', `an evidence file is at most ${EVIDENCE_MAX_BYTES} bytes`, [{ field: 'file', reason: `must be at most ${EVIDENCE_MAX_BYTES} bytes` }]);
+    const tooLarge = () => new ApiError('payload_too_large', `an evidence file is at most ${EVIDENCE_MAX_BYTES} bytes`, [{ field: 'file', reason: `must be at most ${EVIDENCE_MAX_BYTES} bytes` }]);
     const bytes = type === 'application/json' ? Buffer.from(JSON.stringify(req.body ?? {})) : await readBody(req.raw, EVIDENCE_MAX_BYTES, tooLarge);
     if (bytes.length === 0) throw new ApiError('validation_failed', 'the evidence file is empty', [{ field: 'file', reason: 'is empty' }]);
     const fields: Array<{ field: string; reason: string }> = [];
