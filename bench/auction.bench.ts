@@ -91,7 +91,8 @@ async function main(): Promise<void> {
   const latencies = [...postedAt].flatMap(([id, t0]) => (awardedAt.has(id) ? [awardedAt.get(id)! - t0] : [])).sort((a, b) => a - b);
   const pool = db.pool({ max: 1 });
   const { rows } = await pool.query<{ overspend: string }>(
-    `WITH r AS (SELECT stream_id, sum(CASE type WHEN 'BudgetReserved' THEN (data->>'amountMicros')::bigint ELSE 0 END) AS reserved,
+    `WITH r AS (SELECT stream_id, sum(CASE type WHEN 'BudgetReserved' THEN (data->>'amountMicros')::bigint
+                                            WHEN 'BudgetAdjusted' THEN (data->>'toMicros')::bigint - (data->>'fromMicros')::bigint ELSE 0 END) AS reserved,
                      sum(CASE type WHEN 'BudgetReleased' THEN (data->>'releasedMicros')::bigint WHEN 'BudgetCharged' THEN (data->>'releasedMicros')::bigint ELSE 0 END) AS released
                 FROM es.events WHERE stream_id LIKE 'budget-%' GROUP BY stream_id)
      SELECT coalesce(sum(greatest(0, reserved - released - 1000000000000)), 0) AS overspend FROM r`,

@@ -182,8 +182,17 @@ describe('outcomes', () => {
     const ended = await Promise.all(ids.map(settle));
     expect(ended.map((o) => (o as { status: string }).status)).toContain('escalated');
     const pool = p.db.pool({ max: 1 });
-    const { rows } = await pool.query<{ reserved: string }>(`SELECT coalesce(sum((data->>'amountMicros')::bigint), 0) AS reserved FROM es.events WHERE stream_id LIKE $1 AND type = 'BudgetReserved'`, [`budget-${configId}.%`]);
-    expect(Number(rows[0]!.reserved)).toBeLessThanOrEqual(2_000_000);
+    // Spent plus reserved once every auction is over: ceilings held, then adjusted to the price, less what went back.
+    const { rows } = await pool.query<{ held: string }>(
+      `SELECT coalesce(sum(CASE type WHEN 'BudgetReserved' THEN (data->>'amountMicros')::bigint
+                                     WHEN 'BudgetAdjusted' THEN (data->>'toMicros')::bigint - (data->>'fromMicros')::bigint
+                                     WHEN 'BudgetReleased' THEN -(data->>'releasedMicros')::bigint
+                                     WHEN 'BudgetCharged' THEN -(data->>'releasedMicros')::bigint ELSE 0 END), 0) AS held
+         FROM es.events WHERE stream_id LIKE $1`,
+      [`budget-${configId}.%`],
+    );
+    expect(Number(rows[0]!.held)).toBeLessThanOrEqual(2_000_000);
+    expect(Number(rows[0]!.held)).toBeGreaterThan(0);
   }, 30_000);
 
   it('escalates an outcome whose engine runs past the max latency, by a durable timer', async () => {

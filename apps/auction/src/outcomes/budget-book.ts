@@ -1,4 +1,4 @@
-import { decideBudget, evolveBudget, initialBudgetState, type BudgetEvent, type BudgetState } from '@outcomes/domain-auction';
+import { decideBudget, evolveBudget, initialBudgetState, mapGet, type BudgetEvent, type BudgetState } from '@outcomes/domain-auction';
 import type { AggregateKind, Aggregates } from '@outcomes/platform';
 
 export const budgets: AggregateKind<BudgetState, BudgetEvent> = { category: 'budget', initialState: initialBudgetState, evolve: evolveBudget };
@@ -27,9 +27,24 @@ export class BudgetBook {
 
   constructor(private readonly aggregates: Aggregates) {}
 
-  /** Reserves `amountMicros` under `reservationId`, or throws `BudgetRefused` when the limit would be passed. */
-  reserve(budgetId: string, reservationId: string, amountMicros: number, limitMicros: number, now = new Date()): Promise<void> {
-    return this.change(budgetId, (s) => decideBudget({ type: 'Reserve', outcomeId: reservationId, amountMicros, limitMicros, now }, s));
+  /**
+   * Reserves `amountMicros` under `reservationId`, or throws `BudgetRefused` when the limit would be
+   * passed. Answers what the reservation holds: `amountMicros`, or what an earlier reservation under
+   * the same id holds (a retry reserves nothing more), 0 if that one is already closed.
+   */
+  async reserve(budgetId: string, reservationId: string, amountMicros: number, limitMicros: number, now = new Date()): Promise<number> {
+    let held = 0;
+    await this.change(budgetId, (s) => {
+      const events = decideBudget({ type: 'Reserve', outcomeId: reservationId, amountMicros, limitMicros, now }, s);
+      held = events.length > 0 ? amountMicros : (mapGet(s.open, reservationId) ?? 0);
+      return events;
+    });
+    return held;
+  }
+
+  /** Sets an open reservation to `amountMicros` (see the `Adjust` command); refused past the limit. */
+  adjust(budgetId: string, reservationId: string, amountMicros: number, limitMicros: number, now = new Date()): Promise<void> {
+    return this.change(budgetId, (s) => decideBudget({ type: 'Adjust', outcomeId: reservationId, amountMicros, limitMicros, now }, s));
   }
 
   release(budgetId: string, reservationId: string, now = new Date()): Promise<void> {

@@ -277,10 +277,10 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Records the request and answers at once; the auction runs on. It starts while the request is
-   * being recorded (the engines' load is read and their bids asked meanwhile), and commits to
-   * nothing before the request is recorded: no loss notice, reservation or award. A request that
-   * could not be recorded was never placed, and its bidders hear nothing more, as for any bid that
-   * does not win. A copy already running as many auctions as it may refuses before recording
+   * being recorded (the engines' load is read, the ceiling held on the budget and the bids asked
+   * meanwhile), and commits to nothing the engines see before the request is recorded: no loss
+   * notice or award. A request that could not be recorded was never placed: its hold goes back,
+   * and its bidders hear nothing more, as for any bid that does not win. A copy already running as many auctions as it may refuses before recording
    * anything: the caller retries (503, Retry-After), and latency stays bounded for what was
    * accepted.
    */
@@ -404,6 +404,14 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
       await this.apply(outcomeId, [close, { type: 'Escalate', now: new Date(), trigger: quote.escalate.trigger, details: quote.escalate.details }], 'auction');
       return;
     }
+    const budget = config.budget!;
+    const budgetId = `${config.id}.${periodKey(budget.period as BudgetPeriod, new Date())}`;
+    const limitMicros = parseUsd(budget.amount);
+    // One reservation per attempt: an attempt that ended (declined, timed out) released its own.
+    const reservationId = `${outcomeId}:${excluded.length}`;
+    // With a ceiling, the most this auction can clear at is held while the bids come in, so the
+    // award need not wait for a reservation after the auction closes (see `reserveClearing`).
+    const hold = quote.ceiling_micros !== null && invited.length > 0 ? this.holdCeiling(budgetId, reservationId, quote.ceiling_micros, limitMicros) : undefined;
     const { bids, late } = await this.collectBids(outcomeId, config, invited);
     const own = quote.engine_ceilings;
     const result = runAuction({
@@ -414,7 +422,10 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
       successProbability: (id) => quote.probabilities[id] ?? this.config.priorSuccess,
       preferredEngine: prefs.preferred_engine,
     });
-    if (!(await placed)) return;
+    if (!(await placed)) {
+      if (hold) this.work.run(this.releaseHold(hold, budgetId, reservationId));
+      return;
+    }
     for (const loss of result.losses) {
       const notice: LossNotice = { outcome_id: outcomeId, reason: loss.reason, price_to_beat: loss.priceToBeatMicros === null ? null : formatUsd(loss.priceToBeatMicros) };
       const transport = invited.find((e) => e.id === loss.engineId)?.transport ?? 'nats';
@@ -428,18 +439,16 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
       result: { invited: invited.length, bids: bids.map((b) => ({ engineId: b.engineId, priceMicros: b.priceMicros })), losses: result.losses, ...(pricing ? { pricing } : {}) },
     };
     if (result.outcome === 'no_bid') {
+      if (hold) this.work.run(this.releaseHold(hold, budgetId, reservationId));
       await this.apply(outcomeId, [close, { type: 'Escalate', now: now(), trigger: 'no_bid', details: invited.length === 0 ? 'no eligible engine' : 'no eligible bid' }], 'auction');
       return;
     }
     const { winner, clearingPriceMicros } = result;
-    const budget = config.budget!;
-    const budgetId = `${config.id}.${periodKey(budget.period as BudgetPeriod, now())}`;
-    // One reservation per attempt: an attempt that ended (declined, timed out) released its own.
-    const reservationId = `${outcomeId}:${excluded.length}`;
     try {
-      await this.budgetBook.reserve(budgetId, reservationId, clearingPriceMicros, parseUsd(budget.amount));
+      await this.reserveClearing(budgetId, reservationId, clearingPriceMicros, limitMicros, hold);
     } catch (err) {
       if (!(err instanceof BudgetRefused)) throw err;
+      if (hold) this.work.run(this.releaseHold(hold, budgetId, reservationId));
       await this.apply(outcomeId, [close, { type: 'Escalate', now: now(), trigger: 'budget_exhausted', details: err.message }], 'auction');
       return;
     }
@@ -452,6 +461,35 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     await this.apply(outcomeId, [close, { type: 'DeclineAward', now: now(), engineId: winner.engineId, reason: answer.reason }], 'auction');
     if (excluded.length + 1 < config.delivery_constraints.max_attempts) return this.runAuction(lot, config, [...excluded, winner.engineId]);
     await this.apply(outcomeId, { type: 'Escalate', now: now(), trigger: 'max_attempts', details: 'every winner declined the award' }, 'auction');
+  }
+
+  /** Holds `ceilingMicros` on the budget under the attempt's reservation; answers what is held (0: nothing, the budget could not). */
+  private holdCeiling(budgetId: string, reservationId: string, ceilingMicros: number, limitMicros: number): Promise<number> {
+    return this.budgetBook.reserve(budgetId, reservationId, ceilingMicros, limitMicros).catch((err: unknown) => {
+      if (!(err instanceof BudgetRefused)) this.rt.logger.warn({ err: String(err), budgetId }, 'a ceiling could not be held: the clearing price is reserved after the auction');
+      return 0;
+    });
+  }
+
+  /**
+   * The clearing price reserved, before the award goes out. A hold that covers it is enough: the
+   * award goes at once, and the hold is brought down to the price meanwhile (in the budget's next
+   * append; settlement and release come after it, in the budget's order). Otherwise the price is
+   * reserved now, or the hold raised to it; `BudgetRefused` when the budget cannot.
+   */
+  private async reserveClearing(budgetId: string, reservationId: string, priceMicros: number, limitMicros: number, hold: Promise<number> | undefined): Promise<void> {
+    const held = hold ? await hold : 0;
+    if (held >= priceMicros) {
+      if (held > priceMicros) this.work.run(this.budgetBook.adjust(budgetId, reservationId, priceMicros, limitMicros));
+      return;
+    }
+    if (held > 0) return this.budgetBook.adjust(budgetId, reservationId, priceMicros, limitMicros);
+    await this.budgetBook.reserve(budgetId, reservationId, priceMicros, limitMicros);
+  }
+
+  /** A hold the auction no longer needs (no bid, or the request was never recorded) goes back. */
+  private async releaseHold(hold: Promise<number>, budgetId: string, reservationId: string): Promise<void> {
+    if ((await hold) > 0) await this.budgetBook.release(budgetId, reservationId);
   }
 
   /**

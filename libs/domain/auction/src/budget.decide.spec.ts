@@ -36,17 +36,32 @@ describe('budget', () => {
     expect(spec.given(h).state).toMatchObject({ spentMicros: 0, reservedMicros: 0 });
   });
 
+  it('adjusts an open reservation down, giving the difference back, or up while the budget has it', () => {
+    const adjust = (outcomeId: string, amountMicros: number): BudgetCommand => ({ type: 'Adjust', outcomeId, amountMicros, limitMicros: 1_000_000, now });
+    const h = after(reserve('o1', 750_000), adjust('o1', 450_000));
+    expect(h.map((e) => e.type)).toEqual(['BudgetReserved', 'BudgetAdjusted']);
+    expect(spec.given(h).state).toMatchObject({ reservedMicros: 450_000 });
+    spec.given(h).when(adjust('o1', 450_000)).then([]);
+    spec.given(h).when(adjust('o1', 1_000_000)).then([{ type: 'BudgetAdjusted', data: { outcomeId: 'o1', fromMicros: 450_000, toMicros: 1_000_000, at: now.toISOString() } }]);
+    spec.given([...h, ...after(reserve('o2', 500_000))]).when(adjust('o1', 500_001)).thenRejects({ code: 'BUDGET_EXHAUSTED' });
+    spec.given(h).when(adjust('nope', 1)).thenRejects({ code: 'NOT_FOUND' });
+    spec.given(after(reserve('o3', 10), { type: 'Release', outcomeId: 'o3', now })).when(adjust('o3', 5)).thenRejects({ code: 'NOT_FOUND' });
+    const settled = after(reserve('o4', 700_000), adjust('o4', 300_000), { type: 'Settle', outcomeId: 'o4', chargeMicros: 300_000, now });
+    expect(spec.given(settled).state).toMatchObject({ spentMicros: 300_000, reservedMicros: 0 });
+  });
+
   it('never lets spent plus reserved exceed the limit, whatever the order of commands', () => {
     const command = fc.oneof(
       fc.record({ type: fc.constant('Reserve' as const), outcomeId: fc.integer({ min: 0, max: 20 }).map(String), amountMicros: fc.integer({ min: 0, max: 400_000 }) }),
       fc.record({ type: fc.constant('Settle' as const), outcomeId: fc.integer({ min: 0, max: 20 }).map(String), chargeMicros: fc.integer({ min: 0, max: 400_000 }) }),
       fc.record({ type: fc.constant('Release' as const), outcomeId: fc.integer({ min: 0, max: 20 }).map(String) }),
+      fc.record({ type: fc.constant('Adjust' as const), outcomeId: fc.integer({ min: 0, max: 20 }).map(String), amountMicros: fc.integer({ min: 0, max: 400_000 }) }),
     );
     fc.assert(
       fc.property(fc.array(command, { maxLength: 60 }), (commands) => {
         let state = initialBudgetState();
         for (const c of commands) {
-          const full: BudgetCommand = c.type === 'Reserve' ? { ...c, limitMicros: 1_000_000, now } : { ...c, now } as BudgetCommand;
+          const full: BudgetCommand = c.type === 'Reserve' || c.type === 'Adjust' ? { ...c, limitMicros: 1_000_000, now } : ({ ...c, now } as BudgetCommand);
           try {
             state = decideBudget(full, state).reduce(evolveBudget, state);
           } catch (err) {

@@ -3,7 +3,9 @@ import { emptyMap, mapDelete, mapGet, mapSet, type PersistentMap } from './persi
 /**
  * One budget period of one configuration: what is spent and what is reserved for awarded outcomes
  * that have not settled. The invariant the whole marketplace leans on: spent plus reserved never
- * exceeds the limit. Every auction reserves its clearing price here before it awards.
+ * exceeds the limit. Every auction reserves its clearing price here before it awards: either at
+ * once, or by holding its ceiling while the bids come in and adjusting the hold to the clearing
+ * price when the auction closes.
  */
 export type BudgetPeriod = 'daily' | 'weekly' | 'monthly' | 'total';
 
@@ -11,6 +13,8 @@ export type BudgetEvent =
   | { readonly type: 'BudgetReserved'; readonly data: { readonly outcomeId: string; readonly amountMicros: number; readonly limitMicros: number; readonly at: string } }
   | { readonly type: 'BudgetCharged'; readonly data: { readonly outcomeId: string; readonly chargedMicros: number; readonly releasedMicros: number; readonly at: string } }
   | { readonly type: 'BudgetReleased'; readonly data: { readonly outcomeId: string; readonly releasedMicros: number; readonly at: string } }
+  /** An open reservation set to another amount (a ceiling held during the auction, brought to the clearing price). */
+  | { readonly type: 'BudgetAdjusted'; readonly data: { readonly outcomeId: string; readonly fromMicros: number; readonly toMicros: number; readonly at: string } }
   /** A charge given back (a success contradicted within its window): it is spent no more. */
   | { readonly type: 'BudgetRefunded'; readonly data: { readonly outcomeId: string; readonly refundedMicros: number; readonly at: string } };
 
@@ -31,6 +35,11 @@ export const initialBudgetState = (): BudgetState => ({ limitMicros: 0, spentMic
 
 export type BudgetCommand =
   | { readonly type: 'Reserve'; readonly outcomeId: string; readonly amountMicros: number; readonly limitMicros: number; readonly now: Date }
+  /**
+   * Set an open reservation to `amountMicros`: lowering it gives the difference back; raising it
+   * takes the difference, refused past the limit like a reservation.
+   */
+  | { readonly type: 'Adjust'; readonly outcomeId: string; readonly amountMicros: number; readonly limitMicros: number; readonly now: Date }
   /** Charge what the outcome costs (at most what was reserved) and release the rest. */
   | { readonly type: 'Settle'; readonly outcomeId: string; readonly chargeMicros: number; readonly now: Date }
   /** Nothing is owed (escalated, failed, declined): give the reservation back. */
@@ -63,6 +72,16 @@ export function decideBudget(command: BudgetCommand, state: BudgetState): Budget
       }
       return [{ type: 'BudgetReserved', data: { outcomeId, amountMicros: command.amountMicros, limitMicros: command.limitMicros, at } }];
     }
+    case 'Adjust': {
+      const reserved = mapGet(state.open, outcomeId);
+      if (reserved === undefined) throw new BudgetRefused('NOT_FOUND', `no open reservation for ${outcomeId}`);
+      if (!Number.isSafeInteger(command.amountMicros) || command.amountMicros < 0) throw new BudgetRefused('RULE_VIOLATION', 'a reservation is a whole, non-negative number of micro-dollars');
+      if (command.amountMicros === reserved) return [];
+      if (command.amountMicros - reserved > available(state, command.limitMicros)) {
+        throw new BudgetRefused('BUDGET_EXHAUSTED', `the budget has ${available(state, command.limitMicros)} micro-dollars left, not the ${command.amountMicros - reserved} more asked`);
+      }
+      return [{ type: 'BudgetAdjusted', data: { outcomeId, fromMicros: reserved, toMicros: command.amountMicros, at } }];
+    }
     case 'Settle': {
       if (mapGet(state.closed, outcomeId)) return [];
       const reserved = mapGet(state.open, outcomeId);
@@ -94,6 +113,8 @@ export function evolveBudget(state: BudgetState, event: BudgetEvent): BudgetStat
   switch (event.type) {
     case 'BudgetReserved':
       return { ...state, limitMicros: event.data.limitMicros, reservedMicros: state.reservedMicros + event.data.amountMicros, open: mapSet(state.open, outcomeId, event.data.amountMicros) };
+    case 'BudgetAdjusted':
+      return { ...state, reservedMicros: state.reservedMicros - event.data.fromMicros + event.data.toMicros, open: mapSet(state.open, outcomeId, event.data.toMicros) };
     case 'BudgetCharged':
       return {
         ...state,
