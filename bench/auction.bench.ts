@@ -88,7 +88,14 @@ async function main(): Promise<void> {
   const elapsed = (performance.now() - started) / 1000;
   await new Promise((r) => setTimeout(r, 3000));
 
-  const latencies = [...postedAt].flatMap(([id, t0]) => (awardedAt.has(id) ? [awardedAt.get(id)! - t0] : [])).sort((a, b) => a - b);
+  const awarded = [...postedAt].flatMap(([id, t0]) => (awardedAt.has(id) ? [{ t0, ms: awardedAt.get(id)! - t0 }] : []));
+  const latencies = awarded.map((a) => a.ms).sort((a, b) => a - b);
+  // The run in 10-second windows (by the time each request was posted): a slow stretch shows where it was.
+  const windows = Array.from({ length: Math.ceil(seconds / 10) }, (_, w) => {
+    const inWindow = awarded.filter((a) => a.t0 - started >= w * 10_000 && a.t0 - started < (w + 1) * 10_000).map((a) => a.ms).sort((a, b) => a - b);
+    const span = Math.min(10, seconds - w * 10);
+    return { from_s: w * 10, auctions_per_s: Math.round(inWindow.length / span), p50_ms: Number(percentile(inWindow, 50).toFixed(1)), p99_ms: Number(percentile(inWindow, 99).toFixed(1)) };
+  });
   const pool = db.pool({ max: 1 });
   const { rows } = await pool.query<{ overspend: string }>(
     `WITH r AS (SELECT stream_id, sum(CASE type WHEN 'BudgetReserved' THEN (data->>'amountMicros')::bigint
@@ -113,7 +120,8 @@ async function main(): Promise<void> {
   };
   console.log(`auction: ${seconds}s after ${warmup}s of warm-up, ${concurrency} concurrent clients, ${ENGINES} engines`);
   console.table(results);
-  console.log(JSON.stringify({ bench: 'auction', seconds, warmup_s: warmup, concurrency, engines: ENGINES, targets: { auctions_per_s: 1000, p99_ms: 50, overspend_micros: 0 }, results }));
+  console.table(windows);
+  console.log(JSON.stringify({ bench: 'auction', seconds, warmup_s: warmup, concurrency, engines: ENGINES, targets: { auctions_per_s: 1000, p99_ms: 50, overspend_micros: 0 }, results, windows }));
   await bus.close();
   await stop();
   process.exit(0);

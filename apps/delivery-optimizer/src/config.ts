@@ -16,6 +16,7 @@ export const optimizerSettings = {
   priorMean: int('OPTIMIZER_PRIOR_PERCENT', Math.round(DEFAULT_SETTINGS.priorMean * 100), { min: 1, max: 99 }, "an engine's P(success) on a type before any feedback, in percent"),
   learningPhase: int('OPTIMIZER_LEARNING_PHASE', DEFAULT_SETTINGS.learningPhase, { min: 0 }, 'awards an engine gets on a type with Thompson-sampled P(success) before its estimate alone ranks it'),
   snapshotSeconds: int('OPTIMIZER_SNAPSHOT_SECONDS', 30, { min: 1 }, 'how often the estimates are saved (when they changed), so a start reads only the events after the snapshot'),
+  sweepMs: int('OPTIMIZER_SWEEP_MS', 1000, { min: 10 }, 'how often (ms) the store is swept from the watermark for events JetStream has not brought: often, so each sweep reads little'),
   quoteStateMs: int('OPTIMIZER_QUOTE_STATE_MS', 250, { min: 10 }, 'how often (ms) what a quote reads is published for the auctions to quote from, when it changed (and at least once a second)'),
   feedbackSeconds: int('OPTIMIZER_FEEDBACK_SECONDS', 3600, { min: 1 }, 'how often each engine is sent its delivery and performance indices'),
   maxTracked: int('OPTIMIZER_MAX_TRACKED_OUTCOMES', 200_000, { min: 1000 }, 'outcomes remembered one by one for late feedback (the oldest are forgotten first)'),

@@ -50,6 +50,8 @@ export class OptimizerService implements OnModuleInit, OnModuleDestroy {
   private live?: ConsumerMessages;
   private readonly work: BackgroundWork;
   private timers: NodeJS.Timeout[] = [];
+  /** The sweep under way, or the last one. */
+  private sweeps: Promise<number> = Promise.resolve(0);
   /** How the last start went: for logs and tests. */
   startup = { fromSnapshot: false, replayed: 0 };
 
@@ -74,6 +76,7 @@ export class OptimizerService implements OnModuleInit, OnModuleDestroy {
     this.live = messages;
     this.work.run(this.follow(messages));
     this.timers = [
+      setInterval(() => this.work.run(this.sweep()), this.config.sweepMs),
       setInterval(() => this.work.run(this.snapshot()), this.config.snapshotSeconds * 1000),
       setInterval(() => this.publishQuoteState(), this.config.quoteStateMs),
       setInterval(() => this.work.run(this.sendFeedback(new Date())), this.config.feedbackSeconds * 1000),
@@ -122,9 +125,18 @@ export class OptimizerService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Reads the store from the watermark to its head, applying each event not applied yet, and moves
-   * the watermark there. Returns how many events it applied.
+   * the watermark there. Returns how many events it applied. Sweeps run one after another (two at
+   * once would apply the same events twice), every `sweepMs` and before each snapshot: frequent
+   * sweeps each read a little, where one every snapshot read half a minute of events at once
+   * (without the relay, every event of it: 40% of a core for seconds in the auction benchmark).
    */
-  private async sweep(): Promise<number> {
+  private sweep(): Promise<number> {
+    const next = this.sweeps.then(() => this.sweepOnce());
+    this.sweeps = next.catch(() => 0);
+    return next;
+  }
+
+  private async sweepOnce(): Promise<number> {
     let applied = 0;
     for (;;) {
       const batch = await this.rt.store.readAll(this.watermark, 2000);
