@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import type { INestMicroservice } from '@nestjs/common';
 import { decodeJson, provision, requestCommand, startRelay, type Relay } from '@outcomes/bus';
 import { OPTIMIZER_COMMANDS, OPTIMIZER_QUOTE_STATE_SUBJECT, engineFeedbackSubject, type PerformanceFeedback, type QuoteAnswer, type QuoteCommand } from '@outcomes/contracts';
@@ -158,5 +159,20 @@ describe('the delivery optimizer', () => {
     expect(rebuilt.startup).toMatchObject({ fromSnapshot: false });
     expect(rebuilt.quote({ buyer_id: BUYER, config_id: 'cfg_opt', outcome_type: 'cs.resolve', engines: ['eng_good', 'eng_poor', 'eng_late'] }).probabilities).toEqual(after.probabilities);
     await full.close();
+  });
+
+  it('stores its snapshot compressed, and still starts from one stored as jsonb before that', async () => {
+    const stored = await t.rt.pool.query<{ state: unknown; state_gz: Buffer | null }>(`SELECT state, state_gz FROM optimizer.snapshots`);
+    expect(stored.rows).toHaveLength(1);
+    expect(stored.rows[0]!.state).toBeNull();
+    const json = gunzipSync(stored.rows[0]!.state_gz!).toString('utf8');
+    expect(stored.rows[0]!.state_gz!.length).toBeLessThan(json.length);
+    await t.rt.pool.query(`UPDATE optimizer.snapshots SET state = $1::jsonb, state_gz = NULL`, [json]);
+    const expected = await quote(['eng_good', 'eng_poor', 'eng_late']);
+    const old = await createOptimizerApp(await t.another('delivery-optimizer'), config);
+    const fromJsonb = old.get(OptimizerService);
+    expect(fromJsonb.startup).toMatchObject({ fromSnapshot: true, replayed: 0 });
+    expect(fromJsonb.quote({ buyer_id: BUYER, config_id: 'cfg_opt', outcome_type: 'cs.resolve', engines: ['eng_good', 'eng_poor', 'eng_late'] }).probabilities).toEqual(expected.probabilities);
+    await old.close();
   });
 });

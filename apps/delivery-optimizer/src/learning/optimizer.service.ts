@@ -1,3 +1,5 @@
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import { decodeEnvelope, encodeJson, fromEnvelope, provision } from '@outcomes/bus';
@@ -8,6 +10,9 @@ import { BackgroundWork, type ServiceRuntime } from '@outcomes/platform';
 import type { OptimizerConfig } from '../config';
 import { OPTIMIZER_CONFIG, RUNTIME } from '../tokens';
 import { FactMapper, LEARNS_FROM } from './facts';
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
 
 /** A quote state larger than this is not published (a NATS message holds 1 MB). */
 const MAX_QUOTE_STATE_BYTES = 900 * 1024;
@@ -112,13 +117,18 @@ export class OptimizerService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async restore(): Promise<void> {
-    const { rows } = await this.rt.pool.query<{ checkpoint: string; facts: string; state: Stored }>(`SELECT checkpoint, facts, state FROM optimizer.snapshots WHERE name = $1`, [SNAPSHOT]);
+    const { rows } = await this.rt.pool.query<{ checkpoint: string; facts: string; state: Stored | null; state_gz: Buffer | null }>(
+      `SELECT checkpoint, facts, state, state_gz FROM optimizer.snapshots WHERE name = $1`,
+      [SNAPSHOT],
+    );
     const s = rows[0];
     if (!s) return;
-    this.optimizer.restore(s.state.optimizer);
-    this.mapper.restore(s.state.claims);
+    // Snapshots are compressed JSON; one taken before that is jsonb.
+    const state = s.state_gz ? (JSON.parse((await gunzipAsync(s.state_gz)).toString('utf8')) as Stored) : s.state!;
+    this.optimizer.restore(state.optimizer);
+    this.mapper.restore(state.claims);
     this.watermark = parseCheckpoint(s.checkpoint);
-    this.ahead = new Map(Object.entries(s.state.ahead).map(([id, c]) => [id, parseCheckpoint(c)]));
+    this.ahead = new Map(Object.entries(state.ahead).map(([id, c]) => [id, parseCheckpoint(c)]));
     this.facts = this.savedFacts = Number(s.facts);
     this.startup = { ...this.startup, fromSnapshot: true };
   }
@@ -186,11 +196,14 @@ export class OptimizerService implements OnModuleInit, OnModuleDestroy {
     const facts = this.facts;
     const ahead = Object.fromEntries([...this.ahead].map(([id, c]) => [id, serializeCheckpoint(c)]));
     const state: Stored = { optimizer: this.optimizer.snapshot(), claims: this.mapper.snapshot(), ahead };
+    const checkpoint = serializeCheckpoint(this.watermark);
+    // Compressed off the event loop (zlib's thread pool), stored as bytes PostgreSQL neither parses nor compresses again.
+    const compressed = await gzipAsync(JSON.stringify(state), { level: 1 });
     await this.rt.pool.query(
-      `INSERT INTO optimizer.snapshots (name, checkpoint, facts, state, taken_at) VALUES ($1, $2, $3, $4, now())
-       ON CONFLICT (name) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, facts = EXCLUDED.facts, state = EXCLUDED.state, taken_at = now()
+      `INSERT INTO optimizer.snapshots (name, checkpoint, facts, state, state_gz, taken_at) VALUES ($1, $2, $3, NULL, $4, now())
+       ON CONFLICT (name) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, facts = EXCLUDED.facts, state = NULL, state_gz = EXCLUDED.state_gz, taken_at = now()
        WHERE optimizer.snapshots.facts <= EXCLUDED.facts`,
-      [SNAPSHOT, serializeCheckpoint(this.watermark), facts, JSON.stringify(state)],
+      [SNAPSHOT, checkpoint, facts, compressed],
     );
     this.savedFacts = facts;
     return true;
