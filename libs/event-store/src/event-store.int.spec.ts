@@ -179,4 +179,20 @@ describe('reads', () => {
     const everything = await store.readAll(START, 100_000);
     expect(everything.filter((e) => e.category === 'paged')).toHaveLength(5);
   });
+
+  it('reads several categories in the one global order, passing over the others', async () => {
+    for (let i = 0; i < 6; i++) await store.append(`${['mixa', 'mixb', 'mixc'][i % 3]}-${i}`, [ev('M', { i })]);
+    const both = await eventually(async () => {
+      const got = await store.readCategory(['mixa', 'mixc'], START, 100);
+      return got.length === 4 ? got : undefined;
+    });
+    expect(both.map((e) => [e.category, e.data])).toEqual([
+      ['mixa', { i: 0 }],
+      ['mixc', { i: 2 }],
+      ['mixa', { i: 3 }],
+      ['mixc', { i: 5 }],
+    ]);
+    const first = both[0]!;
+    expect((await store.readCategory(['mixa', 'mixc'], { transactionId: first.transactionId, position: first.position }, 2)).map((e) => e.data)).toEqual([{ i: 2 }, { i: 3 }]);
+  });
 });

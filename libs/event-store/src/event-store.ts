@@ -238,11 +238,15 @@ export class EventStore {
     return rows.map(toRecordedEvent);
   }
 
-  /** As `readAll`, for the streams of one category (`<category>-<id>`). */
-  async readCategory(category: string, after: Checkpoint = START, limit = 1000): Promise<RecordedEvent[]> {
+  /**
+   * As `readAll`, for the streams of one category (`<category>-<id>`), or of several: their events
+   * in the one global order, the others' passed over in the database, not sent.
+   */
+  async readCategory(category: string | readonly string[], after: Checkpoint = START, limit = 1000): Promise<RecordedEvent[]> {
+    const several = typeof category !== 'string';
     const { rows } = await this.pool.query<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM es.events
-        WHERE category = $1
+        WHERE ${several ? 'category = ANY($1::text[])' : 'category = $1'}
           AND (transaction_id, position) > ($2::xid8, $3::bigint)
           AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
         ORDER BY transaction_id, position

@@ -149,7 +149,8 @@ export class OptimizerService implements OnModuleInit, OnModuleDestroy {
   private async sweepOnce(): Promise<number> {
     let applied = 0;
     for (;;) {
-      const batch = await this.rt.store.readAll(this.watermark, 2000);
+      // Only what the model learns from: the rest (budgets, sessions) stays in the database.
+      const batch = await this.rt.store.readCategory(LEARNS_FROM, this.watermark, 2000);
       if (batch.length === 0) break;
       for (const e of batch) {
         if (!this.ahead.delete(e.id)) {
@@ -165,6 +166,7 @@ export class OptimizerService implements OnModuleInit, OnModuleDestroy {
 
   /** An event from JetStream: applied unless the store sweep (or an earlier delivery) applied it. */
   private onLive(e: RecordedEvent): void {
+    if (!(LEARNS_FROM as readonly string[]).includes(e.category)) return;
     const at = checkpointOf(e);
     if (compareCheckpoints(at, this.watermark) <= 0 || this.ahead.has(e.id)) return;
     this.ahead.set(e.id, at);
