@@ -195,6 +195,36 @@ describe('outcomes', () => {
     expect(Number(rows[0]!.held)).toBeGreaterThan(0);
   }, 30_000);
 
+  it('holds the ceiling during the auction on a budget with room, then adjusts it to the price; reserves the price exactly until the budget is known', async () => {
+    const coder = await register('generator', ['code.generate']);
+    engine(coder, { bid: () => ({ priceMicros: 300_000 }), award: () => true });
+    const cfg = await api<{ id: string }>('POST', '/v1/configs', {
+      key,
+      body: { name: 'Generators', outcome_type: 'code.generate', bid_strategy: { type: 'bid_cap', bid_cap: '2.00' }, budget: { amount: '1000.00', period: 'daily' } },
+    });
+    await api('POST', `/v1/configs/${cfg.body.id}/launch`, { key });
+    const ids: string[] = [];
+    for (const input of ['first', 'second']) {
+      const placed = await api<{ id: string }>('POST', '/v1/outcomes', { key, body: { config_id: cfg.body.id, input } });
+      ids.push(placed.body.id);
+      await eventually(async () => ((await api<{ status: string }>('GET', `/v1/outcomes/${placed.body.id}`, { key })).body.status === 'running' ? true : undefined), 15_000, 'the award');
+    }
+    const pool = p.db.pool({ max: 1 });
+    const budgetOf = (id: string) =>
+      eventually(async () => {
+        const { rows } = await pool.query<{ type: string; data: Record<string, unknown> }>(`SELECT type, data FROM es.events WHERE stream_id LIKE $1 AND data->>'outcomeId' = $2 ORDER BY position`, [`budget-${cfg.body.id}.%`, `${id}:0`]);
+        return rows.length > 0 && (rows.length > 1 || rows[0]!.data['amountMicros'] === 300_000) ? rows : undefined;
+      }, 10_000, 'the budget events');
+    // The first auction on the budget: this copy has not seen it, so the price is reserved after the auction.
+    expect(await budgetOf(ids[0]!)).toEqual([{ type: 'BudgetReserved', data: expect.objectContaining({ amountMicros: 300_000 }) }]);
+    // The second: the ceiling held while the bids came in, then brought to the price.
+    expect(await budgetOf(ids[1]!)).toEqual([
+      { type: 'BudgetReserved', data: expect.objectContaining({ amountMicros: 2_000_000 }) },
+      { type: 'BudgetAdjusted', data: expect.objectContaining({ fromMicros: 2_000_000, toMicros: 300_000 }) },
+    ]);
+    expect(await api('GET', `/v1/outcomes/${ids[1]!}`, { key })).toMatchObject({ body: { price: '0.30' } });
+  }, 30_000);
+
   it('escalates an outcome whose engine runs past the max latency, by a durable timer', async () => {
     const silent = await register('silent-engine', ['code.review']);
     engine(silent, { bid: () => ({ priceMicros: 1_000_000 }), award: () => true });

@@ -1,4 +1,4 @@
-import { decideBudget, evolveBudget, initialBudgetState, mapGet, type BudgetEvent, type BudgetState } from '@outcomes/domain-auction';
+import { available, decideBudget, evolveBudget, initialBudgetState, mapGet, type BudgetEvent, type BudgetState } from '@outcomes/domain-auction';
 import type { AggregateKind, Aggregates } from '@outcomes/platform';
 
 export const budgets: AggregateKind<BudgetState, BudgetEvent> = { category: 'budget', initialState: initialBudgetState, evolve: evolveBudget };
@@ -45,6 +45,16 @@ export class BudgetBook {
   /** Sets an open reservation to `amountMicros` (see the `Adjust` command); refused past the limit. */
   adjust(budgetId: string, reservationId: string, amountMicros: number, limitMicros: number, now = new Date()): Promise<void> {
     return this.change(budgetId, (s) => decideBudget({ type: 'Adjust', outcomeId: reservationId, amountMicros, limitMicros, now }, s));
+  }
+
+  /**
+   * Whether the budget, as this copy last saw it, has at least `amountMicros` left; false when this
+   * copy has not seen it yet. A hint for choosing a path, never a decision: reservations are
+   * decided on the budget's stream.
+   */
+  hasRoom(budgetId: string, limitMicros: number, amountMicros: number): boolean {
+    const known = this.states.get(budgetId);
+    return known !== undefined && available(known.state, limitMicros) >= amountMicros;
   }
 
   release(budgetId: string, reservationId: string, now = new Date()): Promise<void> {

@@ -411,7 +411,13 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     const reservationId = `${outcomeId}:${excluded.length}`;
     // With a ceiling, the most this auction can clear at is held while the bids come in, so the
     // award need not wait for a reservation after the auction closes (see `reserveClearing`).
-    const hold = quote.ceiling_micros !== null && invited.length > 0 ? this.holdCeiling(budgetId, reservationId, quote.ceiling_micros, limitMicros) : undefined;
+    // Only on a budget with room for a ceiling for every auction this copy may run: near its end,
+    // holds above the prices would refuse auctions that exact reservations let through.
+    const ceiling = quote.ceiling_micros;
+    const hold =
+      ceiling !== null && invited.length > 0 && this.budgetBook.hasRoom(budgetId, limitMicros, ceiling * this.config.maxAuctionsInFlight)
+        ? this.holdCeiling(budgetId, reservationId, ceiling, limitMicros)
+        : undefined;
     const { bids, late } = await this.collectBids(outcomeId, config, invited);
     const own = quote.engine_ceilings;
     const result = runAuction({
