@@ -280,9 +280,9 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
    * being recorded (the engines' load is read, the ceiling held on the budget and the bids asked
    * meanwhile), and commits to nothing the engines see before the request is recorded: no loss
    * notice or award. A request that could not be recorded was never placed: its hold goes back,
-   * and its bidders hear nothing more, as for any bid that does not win. A copy already running as many auctions as it may refuses before recording
-   * anything: the caller retries (503, Retry-After), and latency stays bounded for what was
-   * accepted.
+   * and its bidders hear nothing more, as for any bid that does not win. A copy already running as
+   * many auctions as it may refuses before recording anything: the caller retries (503,
+   * Retry-After), and latency stays bounded for what was accepted.
    */
   async place(buyerId: string, actor: string, configId: string, input: unknown, metadata: Record<string, string>, turn?: { sessionId: string; outcomeId: string }): Promise<LiveOutcome> {
     if (this.auctioning.size >= this.config.maxAuctionsInFlight) throw new CommandError('UNAVAILABLE', 'the marketplace is at capacity; retry in a moment');
