@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- auction [--quick] [--seconds=60] [--warmup=5] [--concurrency=16] [--copies=1]`
+ * `npm run bench -- auction [--quick] [--seconds=60] [--warmup=5] [--concurrency=16] [--copies=1] [--relay=0]`
  *
  * Outcome requests per second from HTTP to award, with 10 engines answering every bid request,
  * against the platform as `npm start` runs it (migrations, catalog, engine gateway, auction and
@@ -27,12 +27,14 @@ const warmup = opt('warmup', quick ? 2 : 5);
 const concurrency = opt('concurrency', 16);
 /** Copies of the auction service (they share the work through NATS queue groups). */
 const copies = opt('copies', 1);
+/** 1: the relay runs too, publishing every event to JetStream as under `npm start` (the optimizer then learns from both). */
+const relay = opt('relay', 0) === 1;
 const ENGINES = 10;
 
 
 
 async function main(): Promise<void> {
-  const { db, namespace, operatorKey, port, call, stop } = await startBenchPlatform(['catalog', 'engine-gateway', 'delivery-optimizer', ...Array.from({ length: copies }, () => 'auction')]);
+  const { db, namespace, operatorKey, port, call, stop } = await startBenchPlatform(['catalog', 'engine-gateway', 'delivery-optimizer', ...(relay ? ['relay'] : []), ...Array.from({ length: copies }, () => 'auction')]);
 
   const bus = await connectBus({ servers: testNatsUrl(), name: 'bench-engines', namespace });
   const awardedAt = new Map<string, number>();
@@ -126,7 +128,7 @@ async function main(): Promise<void> {
   console.log(`auction: ${seconds}s after ${warmup}s of warm-up, ${concurrency} concurrent clients, ${ENGINES} engines`);
   console.table(results);
   console.table(windows);
-  console.log(JSON.stringify({ bench: 'auction', seconds, warmup_s: warmup, concurrency, engines: ENGINES, targets: { auctions_per_s: 1000, p99_ms: 50, overspend_micros: 0 }, results, windows }));
+  console.log(JSON.stringify({ bench: 'auction', seconds, warmup_s: warmup, concurrency, relay, engines: ENGINES, targets: { auctions_per_s: 1000, p99_ms: 50, overspend_micros: 0 }, results, windows }));
   await bus.close();
   await stop();
   process.exit(0);
