@@ -173,8 +173,8 @@ export class OptimizerService implements OnModuleInit, OnModuleDestroy {
     this.learn(e);
   }
 
+  /** `e` is of a category the model learns from: sweeps read only those, and `onLive` passes over the rest. */
   private learn(e: RecordedEvent): void {
-    if (!(LEARNS_FROM as readonly string[]).includes(e.category)) return;
     for (const f of this.mapper.facts(e)) {
       this.optimizer.apply(f);
       this.facts++;
