@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- auction [--quick] [--seconds=60] [--warmup=5] [--concurrency=16] [--copies=1] [--relay=0]`
+ * `npm run bench -- auction [--quick] [--seconds=60] [--warmup=5] [--concurrency=16] [--rate=0] [--copies=1] [--relay=0]`
  *
  * Outcome requests per second from HTTP to award, with 10 engines answering every bid request,
  * against the platform as `npm start` runs it (migrations, catalog, engine gateway, auction and
@@ -25,6 +25,14 @@ const warmup = opt('warmup', quick ? 2 : 5);
  * refused with 503 (counted as `shed_503`).
  */
 const concurrency = opt('concurrency', 16);
+/**
+ * 0: the closed loop above, which finds the rate the platform sustains. N: an open loop that posts N
+ * requests a second on a fixed schedule whatever the answers (over as many connections as requests
+ * in flight), as traffic from many independent buyers would. Latency then counts from the moment
+ * each request was due, so time spent waiting behind slow answers is not left out (the closed
+ * loop's coordinated omission).
+ */
+const rate = opt('rate', 0);
 /** Copies of the auction service (they share the work through NATS queue groups). */
 const copies = opt('copies', 1);
 /** 1: the relay runs too, publishing every event to JetStream as under `npm start` (the optimizer then learns from both). */
@@ -70,28 +78,55 @@ async function main(): Promise<void> {
   const deadline = started + seconds * 1000;
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
   const body = JSON.stringify({ config_id: cfg.body.id, input: 'bench' });
-  const worker = async () => {
+  /** One request; `due` is when it was due (`performance.now()` time), from which its latency counts. */
+  const post = async (http: RawHttpConnection, due: number): Promise<number | undefined> => {
+    const res = await http.request('POST', '/v1/outcomes', headers, body).catch(() => undefined);
+    // Requests due in the warm-up are not counted.
+    const counted = due >= started;
+    if (res?.status === 201) {
+      if (counted) {
+        const { id } = JSON.parse(res.body) as { id: string };
+        postedAt.set(id, due);
+        answeredIn.push(performance.now() - due);
+      }
+    } else if (res?.status === 503) {
+      if (counted) shed++;
+      return 503;
+    } else if (counted) errors++;
+    return res?.status;
+  };
+  const closedLoop = async () => {
     // Each client on its own connection, through a minimal HTTP client (see RawHttpConnection).
     const http = new RawHttpConnection(port);
     while (performance.now() < deadline) {
-      const t0 = performance.now();
-      const res = await http.request('POST', '/v1/outcomes', headers, body).catch(() => undefined);
-      // Requests posted in the warm-up are not counted.
-      const counted = t0 >= started;
-      if (res?.status === 201) {
-        if (!counted) continue;
-        const { id } = JSON.parse(res.body) as { id: string };
-        postedAt.set(id, t0);
-        answeredIn.push(performance.now() - t0);
-      } else if (res?.status === 503) {
-        // At capacity the marketplace refuses rather than queues: count it, back off briefly, retry.
-        if (counted) shed++;
-        await new Promise((r) => setTimeout(r, 20));
-      } else if (counted) errors++;
+      // At capacity the marketplace refuses rather than queues: count it, back off briefly, retry.
+      if ((await post(http, performance.now())) === 503) await new Promise((r) => setTimeout(r, 20));
     }
     http.close();
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  const openLoop = async () => {
+    const idle: RawHttpConnection[] = [];
+    const all: RawHttpConnection[] = [];
+    const inFlight = new Set<Promise<unknown>>();
+    const first = started - warmup * 1000;
+    const interval = 1000 / rate;
+    for (let i = 0; ; i++) {
+      const due = first + i * interval;
+      if (due >= deadline) break;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      const http = idle.pop() ?? all[all.push(new RawHttpConnection(port)) - 1]!;
+      const sent = post(http, due).finally(() => {
+        idle.push(http);
+        inFlight.delete(sent);
+      });
+      inFlight.add(sent);
+    }
+    await Promise.all(inFlight);
+    for (const http of all) http.close();
+    return all.length;
+  };
+  const connections = rate > 0 ? await openLoop() : (await Promise.all(Array.from({ length: concurrency }, closedLoop))).length;
   const elapsed = (performance.now() - started) / 1000;
   await new Promise((r) => setTimeout(r, 3000));
 
@@ -125,10 +160,11 @@ async function main(): Promise<void> {
     answer_p99_ms: Number(percentile(answers, 99).toFixed(1)),
     overspend_micros: Number(rows[0]!.overspend),
   };
-  console.log(`auction: ${seconds}s after ${warmup}s of warm-up, ${concurrency} concurrent clients, ${ENGINES} engines`);
+  const load = rate > 0 ? `${rate} requests/s on a schedule (${connections} connections)` : `${concurrency} concurrent clients`;
+  console.log(`auction: ${seconds}s after ${warmup}s of warm-up, ${load}, ${ENGINES} engines`);
   console.table(results);
   console.table(windows);
-  console.log(JSON.stringify({ bench: 'auction', seconds, warmup_s: warmup, concurrency, relay, engines: ENGINES, targets: { auctions_per_s: 1000, p99_ms: 50, overspend_micros: 0 }, results, windows }));
+  console.log(JSON.stringify({ bench: 'auction', seconds, warmup_s: warmup, ...(rate > 0 ? { rate, connections } : { concurrency }), relay, engines: ENGINES, targets: { auctions_per_s: 1000, p99_ms: 50, overspend_micros: 0 }, results, windows }));
   await bus.close();
   await stop();
   process.exit(0);

@@ -175,4 +175,13 @@ describe('the delivery optimizer', () => {
     expect(fromJsonb.quote({ buyer_id: BUYER, config_id: 'cfg_opt', outcome_type: 'cs.resolve', engines: ['eng_good', 'eng_poor', 'eng_late'] }).probabilities).toEqual(expected.probabilities);
     await old.close();
   });
+
+  it('reads at start, page after page, all that was stored while it was stopped', async () => {
+    await app.close();
+    // 450 outcomes of five events each: more than one sweep query reads (2,000 at most).
+    for (let i = 0; i < 9; i++) await Promise.all(Array.from({ length: 50 }, () => trade('eng_paged', 'success')));
+    await readable();
+    app = await createOptimizerApp(t.rt, config);
+    expect(app.get(OptimizerService).startup).toMatchObject({ fromSnapshot: true, replayed: 2250 });
+  });
 });

@@ -17,6 +17,8 @@ const gunzipAsync = promisify(gunzip);
 /** A quote state larger than this is not published (a NATS message holds 1 MB). */
 const MAX_QUOTE_STATE_BYTES = 900 * 1024;
 const SNAPSHOT = 'estimates';
+/** Events a sweep reads in one query at most. */
+const SWEEP_PAGE = 2000;
 
 interface Stored {
   readonly optimizer: OptimizerSnapshot;
@@ -150,8 +152,7 @@ export class OptimizerService implements OnModuleInit, OnModuleDestroy {
     let applied = 0;
     for (;;) {
       // Only what the model learns from: the rest (budgets, sessions) stays in the database.
-      const batch = await this.rt.store.readCategory(LEARNS_FROM, this.watermark, 2000);
-      if (batch.length === 0) break;
+      const batch = await this.rt.store.readCategory(LEARNS_FROM, this.watermark, SWEEP_PAGE);
       for (const e of batch) {
         if (!this.ahead.delete(e.id)) {
           this.learn(e);
@@ -159,6 +160,9 @@ export class OptimizerService implements OnModuleInit, OnModuleDestroy {
         }
         this.watermark = checkpointOf(e);
       }
+      // A short page reached the head as it was when read. What was appended since waits for the
+      // next sweep: reading on would chase the appends a page of a few events at a time.
+      if (batch.length < SWEEP_PAGE) break;
     }
     for (const [id, c] of this.ahead) if (compareCheckpoints(c, this.watermark) <= 0) this.ahead.delete(id);
     return applied;
