@@ -30,8 +30,15 @@ export async function startBenchPlatform(services: readonly string[]): Promise<B
   for (const s of services) processes.start(s, env);
   processes.start('api-gateway', { ...env, PORT: String(port), RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_BURST: '100000' });
   const call = httpClient(port);
-  for (const path of ['/v1/engines', '/v1/catalog/types']) {
-    await eventually(async () => ((await call('GET', path, operatorKey).catch(() => ({ status: 0 }))).status === 200 ? true : undefined), 60_000, `${path} to answer`);
+  try {
+    for (const path of ['/v1/engines', '/v1/catalog/types']) {
+      await eventually(async () => ((await call('GET', path, operatorKey).catch(() => ({ status: 0 }))).status === 200 ? true : undefined), 60_000, `${path} to answer`);
+    }
+  } catch (err) {
+    // A service that did not come up: the others are stopped and the database dropped, not left behind.
+    await processes.stopAll();
+    await db.drop();
+    throw err;
   }
   return {
     db,

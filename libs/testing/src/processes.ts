@@ -24,6 +24,10 @@ export interface ServiceProcesses {
 /** Real service processes (`apps/<app>/src/main.ts`) on a test database and NATS namespace. */
 export function serviceProcesses(databaseUrl: string, namespace: string): ServiceProcesses {
   const children: ChildProcess[] = [];
+  // A test or bench that ends without stopping them (a crash, an exit on error) leaves no service running.
+  process.once('exit', () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+  });
   return {
     start(app, env = {}) {
       // OUTCOMES_PROFILE_DIR: each service writes a V8 CPU profile there when it stops (for benchmarks).
