@@ -33,7 +33,9 @@ export function serviceProcesses(databaseUrl: string, namespace: string): Servic
       // OUTCOMES_PROFILE_DIR: each service writes a V8 CPU profile there when it stops (for benchmarks).
       const profile = process.env['OUTCOMES_PROFILE_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['OUTCOMES_PROFILE_DIR']}`, `--cpu-prof-name=${app}.cpuprofile`] : [];
       // OUTCOMES_NODE_FLAGS: more flags for each service's node, such as --trace-gc (not all are allowed in NODE_OPTIONS).
-      const flags = (process.env['OUTCOMES_NODE_FLAGS'] ?? '').split(/\s+/).filter(Boolean);
+      // OUTCOMES_NODE_FLAGS_<APP> (OUTCOMES_NODE_FLAGS_AUCTION, say): more flags for that service's node only.
+      const own = process.env[`OUTCOMES_NODE_FLAGS_${app.toUpperCase().replace(/-/g, '_')}`] ?? '';
+      const flags = `${process.env['OUTCOMES_NODE_FLAGS'] ?? ''} ${own}`.split(/\s+/).filter(Boolean);
       const child = spawn(process.execPath, [...profile, ...flags, '-r', '@swc-node/register', join(repoRoot, `apps/${app}/src/main.ts`)], {
         cwd: repoRoot,
         env: { ...process.env, DATABASE_URL: databaseUrl, NATS_URL: testNatsUrl(), OUTCOMES_NAMESPACE: namespace, METRICS_PORT: '0', HEALTH_PORT: '0', LOG_LEVEL: 'warn', ...env },
