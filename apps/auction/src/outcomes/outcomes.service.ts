@@ -55,6 +55,7 @@ import type { AuctionConfig } from '../config';
 import { AGGREGATES, AUCTION_CONFIG, RUNTIME } from '../tokens';
 import { deliver, smtpMailer, type Mailer } from '../handoff/handoff';
 import { BudgetBook } from './budget-book';
+import { weighState } from './state-weight';
 import { timerPlan, type TimerKind } from './timers';
 import { fallbackQuote, quoteCommand } from './pricing';
 import { BidBatches, NoticeBatches } from './engine-batches';
@@ -157,8 +158,11 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
   /** Outcomes whose auction runs in this process now: their resume timer waits for it. */
   private readonly auctioning = new Set<string>();
   private readonly budgetBook: BudgetBook;
-  /** Outcomes this process wrote lately: each next step appends without reading the stream again. */
-  private readonly outcomeStates = new BoundedMap<string, { state: OutcomeState; version: bigint }>(20_000);
+  /**
+   * Outcomes this process wrote lately: each next step appends without reading the stream again.
+   * Bounded by count and by weight: a state holds the buyer's input, which may be large.
+   */
+  private readonly outcomeStates = new BoundedMap<string, { state: OutcomeState; version: bigint }>(20_000, { max: 64 * 1024 * 1024, weigh: ({ state }) => weighState(state) });
   private readonly engineLoad: SharedRead<string, Map<string, number>>;
   private readonly bidRequests: BidBatches;
   private readonly lossNotices: NoticeBatches;
