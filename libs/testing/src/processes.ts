@@ -24,10 +24,10 @@ export interface ServiceProcesses {
 /** Real service processes (`apps/<app>/src/main.ts`) on a test database and NATS namespace. */
 export function serviceProcesses(databaseUrl: string, namespace: string): ServiceProcesses {
   const children: ChildProcess[] = [];
+  const running = () => children.filter((c) => c.exitCode === null && c.signalCode === null);
   // A test or bench that ends without stopping them (a crash, an exit on error) leaves no service running.
-  process.once('exit', () => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
-  });
+  const onExit = () => running().forEach((c) => c.kill('SIGTERM'));
+  process.once('exit', onExit);
   return {
     start(app, env = {}) {
       // OUTCOMES_PROFILE_DIR: each service writes a V8 CPU profile there when it stops (for benchmarks).
@@ -46,8 +46,9 @@ export function serviceProcesses(databaseUrl: string, namespace: string): Servic
       return child;
     },
     async stopAll() {
-      const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
-      await Promise.all(running.map((c) => new Promise((resolve) => { c.once('exit', resolve); c.kill('SIGTERM'); })));
+      // Stopped here: the exit hook has nothing left to do (a worker that runs many test files keeps no hook per file).
+      process.off('exit', onExit);
+      await Promise.all(running().map((c) => new Promise((resolve) => { c.once('exit', resolve); c.kill('SIGTERM'); })));
     },
   };
 }
