@@ -28,6 +28,17 @@ describe('budget', () => {
     expect(h.map((e) => e.type)).toEqual(['BudgetReserved', 'BudgetCharged', 'BudgetRefunded']);
     expect(spec.given(h).state).toMatchObject({ spentMicros: 0, reservedMicros: 0 });
     spec.given(after(reserve('o2', 100))).when({ type: 'Refund', outcomeId: 'o2', now }).then([]);
+    // Released, nothing was charged: nothing to refund, and neither a settlement nor a reservation reopens it.
+    const released = after(reserve('o3', 100), { type: 'Release', outcomeId: 'o3', now });
+    spec.given(released).when({ type: 'Refund', outcomeId: 'o3', now }).then([]);
+    spec.given(released).when({ type: 'Settle', outcomeId: 'o3', chargeMicros: 100, now }).then([]);
+    spec.given(released).when(reserve('o3', 100)).then([]);
+    // Refunded: a settlement retried after it charges nothing again.
+    spec.given(h).when({ type: 'Settle', outcomeId: 'o1', chargeMicros: 450_000, now }).then([]);
+    spec.given(h).when(reserve('o1', 600_000)).then([]);
+    // A charge of nothing is still a charge: its refund gives back nothing, once.
+    const free = after(reserve('o4', 100), { type: 'Settle', outcomeId: 'o4', chargeMicros: 0, now });
+    spec.given(free).when({ type: 'Refund', outcomeId: 'o4', now }).then([{ type: 'BudgetRefunded', data: { outcomeId: 'o4', refundedMicros: 0, at: now.toISOString() } }]);
   });
 
   it('releases a reservation in full, once; a reservation retried is reserved once', () => {

@@ -24,14 +24,20 @@ export interface BudgetState {
   readonly reservedMicros: number;
   /** Open reservations by outcome. (Persistent maps: a change costs the same at ten or a hundred thousand entries.) */
   readonly open: PersistentMap<number>;
-  /** Outcomes already settled or released: a retry of either changes nothing. */
-  readonly closed: PersistentMap<true>;
-  /** What each settled outcome was charged, and whether it was refunded. */
-  readonly charged: PersistentMap<number>;
-  readonly refunded: PersistentMap<true>;
+  /**
+   * Reservations closed, so that a retry changes nothing: what each was charged (micro-dollars),
+   * or `RELEASED`, or `REFUNDED`. (One map, not one per fact: a budget keeps an entry for every
+   * outcome of its period.)
+   */
+  readonly closed: PersistentMap<number>;
 }
 
-export const initialBudgetState = (): BudgetState => ({ limitMicros: 0, spentMicros: 0, reservedMicros: 0, open: emptyMap(), closed: emptyMap(), charged: emptyMap(), refunded: emptyMap() });
+/** In `closed`: released without a charge. */
+export const RELEASED = -1;
+/** In `closed`: charged, then given back. */
+export const REFUNDED = -2;
+
+export const initialBudgetState = (): BudgetState => ({ limitMicros: 0, spentMicros: 0, reservedMicros: 0, open: emptyMap(), closed: emptyMap() });
 
 export type BudgetCommand =
   | { readonly type: 'Reserve'; readonly outcomeId: string; readonly amountMicros: number; readonly limitMicros: number; readonly now: Date }
@@ -65,7 +71,7 @@ export function decideBudget(command: BudgetCommand, state: BudgetState): Budget
   const { outcomeId } = command;
   switch (command.type) {
     case 'Reserve': {
-      if (mapGet(state.open, outcomeId) !== undefined || mapGet(state.closed, outcomeId)) return [];
+      if (mapGet(state.open, outcomeId) !== undefined || mapGet(state.closed, outcomeId) !== undefined) return [];
       if (!Number.isSafeInteger(command.amountMicros) || command.amountMicros < 0) throw new BudgetRefused('RULE_VIOLATION', 'a reservation is a whole, non-negative number of micro-dollars');
       if (command.amountMicros > available(state, command.limitMicros)) {
         throw new BudgetRefused('BUDGET_EXHAUSTED', `the budget has ${available(state, command.limitMicros)} micro-dollars left, not ${command.amountMicros}`);
@@ -83,7 +89,7 @@ export function decideBudget(command: BudgetCommand, state: BudgetState): Budget
       return [{ type: 'BudgetAdjusted', data: { outcomeId, fromMicros: reserved, toMicros: command.amountMicros, at } }];
     }
     case 'Settle': {
-      if (mapGet(state.closed, outcomeId)) return [];
+      if (mapGet(state.closed, outcomeId) !== undefined) return [];
       const reserved = mapGet(state.open, outcomeId);
       if (reserved === undefined) throw new BudgetRefused('NOT_FOUND', `no reservation for ${outcomeId}`);
       if (!Number.isSafeInteger(command.chargeMicros) || command.chargeMicros < 0 || command.chargeMicros > reserved) {
@@ -97,8 +103,8 @@ export function decideBudget(command: BudgetCommand, state: BudgetState): Budget
       return [{ type: 'BudgetReleased', data: { outcomeId, releasedMicros: reserved, at } }];
     }
     case 'Refund': {
-      const charged = mapGet(state.charged, outcomeId);
-      if (charged === undefined || mapGet(state.refunded, outcomeId)) return [];
+      const charged = mapGet(state.closed, outcomeId);
+      if (charged === undefined || charged < 0) return [];
       return [{ type: 'BudgetRefunded', data: { outcomeId, refundedMicros: charged, at } }];
     }
     default: {
@@ -121,13 +127,12 @@ export function evolveBudget(state: BudgetState, event: BudgetEvent): BudgetStat
         spentMicros: state.spentMicros + event.data.chargedMicros,
         reservedMicros: state.reservedMicros - event.data.chargedMicros - event.data.releasedMicros,
         open: mapDelete(state.open, outcomeId),
-        closed: mapSet(state.closed, outcomeId, true),
-        charged: mapSet(state.charged, outcomeId, event.data.chargedMicros),
+        closed: mapSet(state.closed, outcomeId, event.data.chargedMicros),
       };
     case 'BudgetRefunded':
-      return { ...state, spentMicros: state.spentMicros - event.data.refundedMicros, refunded: mapSet(state.refunded, outcomeId, true) };
+      return { ...state, spentMicros: state.spentMicros - event.data.refundedMicros, closed: mapSet(state.closed, outcomeId, REFUNDED) };
     case 'BudgetReleased':
-      return { ...state, reservedMicros: state.reservedMicros - event.data.releasedMicros, open: mapDelete(state.open, outcomeId), closed: mapSet(state.closed, outcomeId, true) };
+      return { ...state, reservedMicros: state.reservedMicros - event.data.releasedMicros, open: mapDelete(state.open, outcomeId), closed: mapSet(state.closed, outcomeId, RELEASED) };
     default: {
       const unhandled: never = event;
       return unhandled;
