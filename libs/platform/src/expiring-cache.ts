@@ -1,3 +1,5 @@
+import { BoundedMap } from './bounded-map';
+
 /**
  * Answers kept for a short while, so a hot path does not ask another service the same question on
  * every request. Owners announce changes (`deleteWhere`, `clear` on a change notice) so a change is
@@ -5,16 +7,19 @@
  * misses of one key share a single load.
  */
 export class ExpiringCache<K, V> {
-  private readonly entries = new Map<K, { value: V; until: number }>();
+  private readonly entries: BoundedMap<K, { value: V; until: number }>;
   private readonly loading = new Map<K, Promise<V>>();
   /** Bumped by every invalidation: a load that started before one is not kept. */
   private generation = 0;
 
   constructor(
     private readonly ttlMs: number,
-    private readonly maxEntries = 10_000,
+    maxEntries = 10_000,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    // The oldest answer goes first when the cache is full.
+    this.entries = new BoundedMap(maxEntries);
+  }
 
   async get(key: K, load: () => Promise<V>): Promise<V> {
     const hit = this.entries.get(key);
@@ -26,7 +31,6 @@ export class ExpiringCache<K, V> {
       (value) => {
         this.loading.delete(key);
         if (generation === this.generation && this.ttlMs > 0) {
-          if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as K);
           this.entries.set(key, { value, until: this.now() + this.ttlMs });
         }
         return value;

@@ -123,6 +123,25 @@ describe('success estimates', () => {
     expect(e.predictedValue('cfg_1')).toBe(15_000_000);
   });
 
+  it('remember at most so many outcomes, forgetting the oldest first, also after coming back from a snapshot', () => {
+    const e = new Estimates(DEFAULT_SETTINGS, 10_000);
+    for (let n = 0; n < 25_000; n++) awarded(e, n);
+    expect(e.outcome('out_14999')).toBeUndefined();
+    expect(e.outcome('out_15000')).toBeDefined();
+    expect(e.outcome('out_24999')).toBeDefined();
+    const back = new Estimates(DEFAULT_SETTINGS, 10_000);
+    back.restore(JSON.parse(JSON.stringify(e.snapshot())));
+    for (let n = 25_000; n < 30_000; n++) awarded(back, n);
+    expect(back.outcome('out_19999')).toBeUndefined();
+    expect(back.outcome('out_20000')).toBeDefined();
+    expect(back.outcome('out_29999')).toBeDefined();
+    // Feedback on a forgotten outcome counts nowhere; on a remembered one it does.
+    back.apply({ kind: 'conversion', outcomeId: 'out_100', verdict: 'success', source: 'human_reviewer', valueMicros: null, at: T + HOUR });
+    expect(back.engine('eng_a', 'cs.resolve')!.s).toBe(0);
+    back.apply({ kind: 'conversion', outcomeId: 'out_25000', verdict: 'success', source: 'human_reviewer', valueMicros: null, at: T + HOUR });
+    expect(back.engine('eng_a', 'cs.resolve')!.s).toBeGreaterThan(0.9);
+  });
+
   it('come back from a snapshot exactly as they were', () => {
     const e = new Estimates();
     const facts: Fact[] = [];

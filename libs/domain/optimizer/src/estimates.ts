@@ -167,6 +167,14 @@ export class Estimates {
   /** Keyed `e|engine|type`, `b|buyer|engine|type`, `d|buyer|type|engine|day`. */
   private counters = new Map<string, Counters>();
   private tracked = new Map<string, Tracked>();
+  /**
+   * The tracked outcomes' ids, oldest first from `trackedHead`: what to forget next. (Not the Map's
+   * own iterator: `keys().next()` walks over every entry deleted at the front since V8 last rebuilt
+   * the table, up to 270 µs an eviction at 200,000 outcomes.) Outcomes are only ever added and
+   * forgotten, so the two orders agree.
+   */
+  private trackedOrder: string[] = [];
+  private trackedHead = 0;
   /** Reported value of successful outcomes per configuration: [count, sum micros]. */
   private values = new Map<string, [number, number]>();
 
@@ -245,6 +253,7 @@ export class Estimates {
   private applyNow(fact: Fact): void {
     if (fact.kind === 'requested') {
       if (this.tracked.has(fact.outcomeId)) return;
+      this.trackedOrder.push(fact.outcomeId);
       this.tracked.set(fact.outcomeId, {
         buyerId: fact.buyerId,
         configId: fact.configId,
@@ -362,9 +371,10 @@ export class Estimates {
   }
 
   private evict(): void {
-    while (this.tracked.size > this.maxTracked) {
-      const oldest = this.tracked.keys().next().value as string;
-      this.tracked.delete(oldest);
+    while (this.tracked.size > this.maxTracked) this.tracked.delete(this.trackedOrder[this.trackedHead++]!);
+    if (this.trackedHead > 4096 && this.trackedHead * 2 > this.trackedOrder.length) {
+      this.trackedOrder = this.trackedOrder.slice(this.trackedHead);
+      this.trackedHead = 0;
     }
   }
 
@@ -443,6 +453,8 @@ export class Estimates {
   restore(s: EstimatesSnapshot): void {
     this.counters = new Map(Object.entries(s.counters));
     this.tracked = new Map(s.tracked);
+    this.trackedOrder = s.tracked.map(([id]) => id);
+    this.trackedHead = 0;
     this.values = new Map(Object.entries(s.values));
     this.early = new Map(s.early);
   }
