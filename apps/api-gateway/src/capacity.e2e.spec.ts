@@ -29,7 +29,7 @@ it('sheds load at capacity with a retryable 503, and takes requests again once a
   engine = runEngine(bus, reg.body.id, { bid: () => new Promise((r) => setTimeout(() => r({ decline: 'busy' }), 10_000)), award: () => true });
   const buyer = await api<{ api_key: { secret: string } }>('POST', '/v1/buyers', { key: operatorKey, body: { name: 'Acme' } });
   const key = buyer.body.api_key.secret;
-  const cfg = await api<{ id: string }>('POST', '/v1/configs', { key, body: { name: 'S', outcome_type: 'cs.resolve', bid_strategy: { type: 'highest_volume' }, budget: { amount: '5.00', period: 'daily' } } });
+  const cfg = await api<{ id: string }>('POST', '/v1/configs', { key, body: { name: 'S', outcome_type: 'cs.resolve', bid_strategy: { type: 'highest_volume' }, budget: { amount: '5.00', period: 'total' } } });
   await api('POST', `/v1/configs/${cfg.body.id}/launch`, { key });
   const place = () => api<{ id?: string; error?: { code: string } }>('POST', '/v1/outcomes', { key, body: { config_id: cfg.body.id, input: 'x' } });
   // The auction answers (a 503 now would be "not started yet", not the shedding under test).

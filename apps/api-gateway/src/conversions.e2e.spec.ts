@@ -19,7 +19,7 @@ beforeAll(async () => {
   const buyer = await api<{ id: string; api_key: { secret: string } }>('POST', '/v1/buyers', { key: p.operatorKey, body: { name: 'Acme' } });
   key = buyer.body.api_key.secret;
   conversionsKey = (await api<{ secret: string }>('POST', '/v1/keys', { key, body: { scope: 'conversions', name: 'crm' } })).body.secret;
-  const cfg = await api<{ id: string }>('POST', '/v1/configs', { key, body: { name: 'Support', outcome_type: 'cs.resolve', bid_strategy: { type: 'highest_volume' }, budget: { amount: '5.00', period: 'daily' } } });
+  const cfg = await api<{ id: string }>('POST', '/v1/configs', { key, body: { name: 'Support', outcome_type: 'cs.resolve', bid_strategy: { type: 'highest_volume' }, budget: { amount: '5.00', period: 'total' } } });
   await api('POST', `/v1/configs/${cfg.body.id}/launch`, { key });
   outcomeId = (await api<{ id: string }>('POST', '/v1/outcomes', { key, body: { config_id: cfg.body.id, input: 'where is my order?' } })).body.id;
   sessionId = (await api<{ id: string }>('POST', '/v1/sessions', { key, body: { config_id: cfg.body.id } })).body.id;

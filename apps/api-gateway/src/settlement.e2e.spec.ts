@@ -135,7 +135,7 @@ describe('settlement', () => {
   }, 60_000);
 
   it('charges nothing for escalated outcomes or test events, and the ledger balances to zero', async () => {
-    const draftless = (await api<{ id: string }>('POST', '/v1/configs', { key, body: { name: 'Nobody', outcome_type: 'legal.review', bid_strategy: { type: 'highest_volume' }, budget: { amount: '5.00', period: 'daily' } } })).body.id;
+    const draftless = (await api<{ id: string }>('POST', '/v1/configs', { key, body: { name: 'Nobody', outcome_type: 'legal.review', bid_strategy: { type: 'highest_volume' }, budget: { amount: '5.00', period: 'total' } } })).body.id;
     await api('POST', `/v1/configs/${draftless}/launch`, { key });
     const escalated = (await api<{ id: string }>('POST', '/v1/outcomes', { key, body: { config_id: draftless, input: 'x' } })).body.id;
     await eventually(async () => ((await api<{ status: string }>('GET', `/v1/outcomes/${escalated}`, { key })).body.status === 'escalated' ? true : undefined));
