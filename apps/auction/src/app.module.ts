@@ -13,7 +13,10 @@ export class AuctionModule {
       controllers: [OutcomesHandlers],
       providers: [
         { provide: RUNTIME, useValue: rt },
-        { provide: AGGREGATES, useValue: new Aggregates(rt.store) },
+        {
+          provide: AGGREGATES,
+          useValue: new Aggregates(rt.store, { onSnapshotError: (streamId, err) => rt.logger.warn({ streamId, err: String(err) }, 'a snapshot could not be written or read: the stream is read from its events') }),
+        },
         { provide: AUCTION_CONFIG, useValue: config },
         OutcomesService,
       ],

@@ -225,6 +225,27 @@ export class EventStore {
     return rows.map(toRecordedEvent);
   }
 
+  /** The latest snapshot stored for a stream: its version and the bytes its writer stored; null when there is none. */
+  async readSnapshot(streamId: string): Promise<{ version: bigint; state: Buffer } | null> {
+    const { rows } = await this.pool.query<{ version: string; state: Buffer }>(`SELECT version, state FROM es.snapshots WHERE stream_id = $1`, [streamId]);
+    return rows[0] ? { version: BigInt(rows[0].version), state: rows[0].state } : null;
+  }
+
+  /**
+   * Stores a snapshot of a stream's state at `version`, unless one as late is stored already
+   * (answers whether it was stored). A snapshot is a cache of the stream's events: the caller
+   * vouches that `state` is their fold up to `version`.
+   */
+  async writeSnapshot(streamId: string, version: bigint, state: Buffer): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO es.snapshots (stream_id, version, state) VALUES ($1, $2, $3)
+       ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state, taken_at = now()
+       WHERE es.snapshots.version < EXCLUDED.version`,
+      [streamId, version.toString(), state],
+    );
+    return rowCount === 1;
+  }
+
   /** The next events of the global order after `after`, never past the oldest open transaction. */
   async readAll(after: Checkpoint = START, limit = 1000): Promise<RecordedEvent[]> {
     const { rows } = await this.pool.query<EventRow>(

@@ -106,3 +106,66 @@ describe('Aggregates.executeMany', () => {
     expect((await aggregates.load(counter, 'm3')).state).toBe(60);
   });
 });
+
+describe('snapshots', () => {
+  /** A counter whose states are saved every 5 events, and which counts the events it folds. */
+  const folded = { n: 0 };
+  const snapshotted: AggregateKind<number, Counted> = {
+    category: 'snapcounter',
+    initialState: () => 0,
+    evolve: (n, e) => {
+      folded.n++;
+      return n + e.data.by;
+    },
+    snapshots: { encode: (n) => ['{"n":', String(n), '}'], decode: (j) => (j as { n: number }).n, everyEvents: 5, minIntervalMs: 0 },
+  };
+  const add = (by: number) => () => [{ type: 'Counted' as const, data: { by } }];
+  const snapshotRow = async (id: string) => (await t.store.pool.query<{ version: string }>('SELECT version FROM es.snapshots WHERE stream_id = $1', [`snapcounter-${id}`])).rows[0];
+
+  it('saves a state now and then, and a load starts from the latest snapshot, folding only the events after it', async () => {
+    const writer = new Aggregates(t.store);
+    const cache = new Map();
+    for (let i = 1; i <= 12; i++) await writer.execute(snapshotted, 's1', add(i), { actor: 'spec', cache });
+    // Taken in the background: at version 5 (the first due), then at 10 or later.
+    const row = await eventuallyRow('s1', 10n);
+    expect(Number(row)).toBeGreaterThanOrEqual(10);
+    folded.n = 0;
+    const loaded = await new Aggregates(t.store).load(snapshotted, 's1');
+    expect(loaded).toEqual({ state: 78, version: 12n });
+    expect(folded.n).toBe(12 - Number(row));
+  });
+
+  it('keeps the later snapshot when an earlier one comes after it', async () => {
+    for (let i = 1; i <= 6; i++) await aggregates.execute(snapshotted, 's2', add(1), { actor: 'spec' });
+    await eventuallyRow('s2', 5n);
+    expect(await t.store.writeSnapshot('snapcounter-s2', 3n, Buffer.from('stale'))).toBe(false);
+    expect(await snapshotRow('s2')).toEqual({ version: '5' });
+    expect((await new Aggregates(t.store).load(snapshotted, 's2')).state).toBe(6);
+  });
+
+  it('passes over a snapshot it cannot read, and reads the stream from its start', async () => {
+    await t.store.writeSnapshot('snapcounter-junk', 2n, Buffer.from('not gzip at all'));
+    await t.store.append('snapcounter-junk', [1, 2, 3].map(() => ({ type: 'Counted', data: { by: 2 } })), 'any');
+    const errors: string[] = [];
+    folded.n = 0;
+    const loaded = await new Aggregates(t.store, { onSnapshotError: (stream) => errors.push(stream) }).load(snapshotted, 'junk');
+    expect(loaded).toEqual({ state: 6, version: 3n });
+    expect(folded.n).toBe(3);
+    expect(errors).toEqual(['snapcounter-junk']);
+  });
+
+  it('reads a long stream a page at a time, to its end', async () => {
+    const events = Array.from({ length: 500 }, () => ({ type: 'Counted', data: { by: 1 } }));
+    for (let i = 0; i < 21; i++) await t.store.append('counter-long', events, 'any');
+    expect(await aggregates.load(counter, 'long')).toEqual({ state: 10_500, version: 10_500n });
+  });
+
+  async function eventuallyRow(id: string, atLeast: bigint): Promise<bigint> {
+    for (let i = 0; i < 100; i++) {
+      const row = await snapshotRow(id);
+      if (row && BigInt(row.version) >= atLeast) return BigInt(row.version);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`no snapshot of ${id} at ${atLeast} or later`);
+  }
+});

@@ -1,13 +1,47 @@
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
 import { WrongExpectedVersionError, type AppendWrites, type EventStore } from '@outcomes/event-store';
 import type { PoolClient } from 'pg';
 import { withTransaction } from './transaction';
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
 
 /** What a service knows of one aggregate kind: its stream category and how its state folds. */
 export interface AggregateKind<S, E extends { readonly type: string; readonly data: unknown }> {
   readonly category: string;
   initialState(): S;
   evolve(state: S, event: E): S;
+  /** For kinds whose streams grow long (a hot budget's): their states are saved now and then, and a load starts from the latest. */
+  readonly snapshots?: SnapshotPolicy<S>;
 }
+
+/**
+ * How a kind's states are saved and read back. A snapshot is taken after an append of this process,
+ * from the state it just stored, in the background: written a piece at a time with the event loop
+ * free between pieces, compressed on zlib's thread pool, and kept only if no later one is stored.
+ * A snapshot that cannot be read is passed over: the stream is read from its start, as without one.
+ */
+export interface SnapshotPolicy<S> {
+  /** The state as JSON text, in pieces that concatenate to it (a large state: many small pieces). */
+  encode(state: S): Iterable<string>;
+  /** The state back from the parsed JSON; throws on what it does not recognise. */
+  decode(json: unknown): S;
+  /** Events after the last snapshot before another is taken (default 10,000). */
+  readonly everyEvents?: number;
+  /** And no sooner than this after this process's last snapshot of the same stream (default 60 s). */
+  readonly minIntervalMs?: number;
+}
+
+export interface AggregatesOptions {
+  /** A snapshot that could not be written or read (the load goes on from the events). */
+  readonly onSnapshotError?: (streamId: string, err: unknown) => void;
+}
+
+/** Events read at a time when a state is rebuilt or brought up to date. */
+const READ_PAGE = 10_000;
+/** Encoding a snapshot gives the event loop back after this long. */
+const SLICE_MS = 4;
 
 export interface Loaded<S> {
   readonly state: S;
@@ -53,10 +87,17 @@ export interface Executed<S, E> {
  * again. `decide` is the aggregate's pure decider applied to the command; its refusals propagate.
  */
 export class Aggregates {
-  constructor(private readonly store: EventStore) {}
+  /** Per stream with snapshots: the version of the latest one known, when this process took one, and whether one is being written. */
+  private readonly snapshotted = new Map<string, { version: bigint; at: number; writing: boolean }>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly options: AggregatesOptions = {},
+  ) {}
 
   async load<S, E extends { readonly type: string; readonly data: unknown }>(kind: AggregateKind<S, E>, id: string): Promise<Loaded<S>> {
-    return this.catchUp(kind, id, { state: kind.initialState(), version: 0n });
+    const start = (kind.snapshots && (await this.readSnapshot(kind, id))) || { state: kind.initialState(), version: 0n };
+    return this.catchUp(kind, id, start);
   }
 
   async execute<S, E extends { readonly type: string; readonly data: unknown }>(
@@ -95,12 +136,12 @@ export class Aggregates {
         const inline = opts.projectInline?.(events, after, state);
         if (inline) {
           const res = await this.store.appendWithWrites(stream, events, expected, inline, { metadata });
-          opts.cache?.set(id, { state: after, version: res.nextExpectedVersion });
+          this.stored(kind, id, after, res.nextExpectedVersion, opts.cache);
           return { state: after, events, version: res.nextExpectedVersion };
         }
         if (!opts.project) {
           const res = await this.store.append(stream, events, expected, { metadata });
-          opts.cache?.set(id, { state: after, version: res.nextExpectedVersion });
+          this.stored(kind, id, after, res.nextExpectedVersion, opts.cache);
           return { state: after, events, version: res.nextExpectedVersion };
         }
         const project = opts.project;
@@ -109,7 +150,7 @@ export class Aggregates {
           await project(tx, events, after);
           return appended;
         });
-        opts.cache?.set(id, { state: after, version: res.nextExpectedVersion });
+        this.stored(kind, id, after, res.nextExpectedVersion, opts.cache);
         return { state: after, events, version: res.nextExpectedVersion };
       } catch (err) {
         opts.cache?.delete(id);
@@ -163,7 +204,7 @@ export class Aggregates {
       if (all.length === 0) return answers;
       try {
         const res = await this.store.append(stream, all, known.version === 0n ? 'no_stream' : known.version, { metadata: { actor: opts.actor } });
-        opts.cache?.set(id, { state: after, version: res.nextExpectedVersion });
+        this.stored(kind, id, after, res.nextExpectedVersion, opts.cache);
         return answers;
       } catch (err) {
         opts.cache?.delete(id);
@@ -174,9 +215,63 @@ export class Aggregates {
     }
   }
 
-  /** A state brought up to date with what was appended after its version (read from there on, not from the start). */
+  /** A state brought up to date with what was appended after its version (read from there on, not from the start, a page at a time). */
   private async catchUp<S, E extends { readonly type: string; readonly data: unknown }>(kind: AggregateKind<S, E>, id: string, known: Loaded<S>): Promise<Loaded<S>> {
-    const events = await this.store.readStream(`${kind.category}-${id}`, { fromVersion: known.version + 1n });
-    return { state: events.reduce((s, e) => kind.evolve(s, { type: e.type, data: e.data } as E), known.state), version: events.at(-1)?.version ?? known.version };
+    let { state, version } = known;
+    for (;;) {
+      const events = await this.store.readStream(`${kind.category}-${id}`, { fromVersion: version + 1n, limit: READ_PAGE });
+      for (const e of events) state = kind.evolve(state, { type: e.type, data: e.data } as E);
+      version = events.at(-1)?.version ?? version;
+      if (events.length < READ_PAGE) return { state, version };
+    }
+  }
+
+  /** A state this process stored at `version`: kept for the next command, and saved as a snapshot when one is due. */
+  private stored<S, E extends { readonly type: string; readonly data: unknown }>(kind: AggregateKind<S, E>, id: string, state: S, version: bigint, cache: Map<string, Loaded<S>> | undefined): void {
+    cache?.set(id, { state, version });
+    const policy = kind.snapshots;
+    if (!policy) return;
+    const stream = `${kind.category}-${id}`;
+    const last = this.snapshotted.get(stream) ?? { version: 0n, at: 0, writing: false };
+    if (last.writing || version - last.version < BigInt(policy.everyEvents ?? 10_000) || Date.now() - last.at < (policy.minIntervalMs ?? 60_000)) return;
+    const mark = { version: last.version, at: Date.now(), writing: true };
+    this.snapshotted.set(stream, mark);
+    this.writeSnapshot(policy, stream, state, version).then(
+      (written) => this.snapshotted.set(stream, { version: written ? version : mark.version, at: mark.at, writing: false }),
+      (err: unknown) => {
+        this.snapshotted.set(stream, { ...mark, writing: false });
+        this.options.onSnapshotError?.(stream, err);
+      },
+    );
+  }
+
+  private async writeSnapshot<S>(policy: SnapshotPolicy<S>, stream: string, state: S, version: bigint): Promise<boolean> {
+    // States are immutable: the one stored at `version` stays as it is while it is encoded across turns.
+    const pieces: string[] = [];
+    let since = performance.now();
+    for (const piece of policy.encode(state)) {
+      pieces.push(piece);
+      if (performance.now() - since > SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        since = performance.now();
+      }
+    }
+    const bytes = await gzipAsync(pieces.join(''), { level: 1 });
+    return this.store.writeSnapshot(stream, version, bytes);
+  }
+
+  private async readSnapshot<S, E extends { readonly type: string; readonly data: unknown }>(kind: AggregateKind<S, E>, id: string): Promise<Loaded<S> | null> {
+    const stream = `${kind.category}-${id}`;
+    const stored = await this.store.readSnapshot(stream);
+    if (!stored) return null;
+    try {
+      const state = kind.snapshots!.decode(JSON.parse((await gunzipAsync(stored.state)).toString('utf8')));
+      const known = this.snapshotted.get(stream);
+      if (!known || known.version < stored.version) this.snapshotted.set(stream, { version: stored.version, at: known?.at ?? 0, writing: known?.writing ?? false });
+      return { state, version: stored.version };
+    } catch (err) {
+      this.options.onSnapshotError?.(stream, err);
+      return null;
+    }
   }
 }

@@ -59,3 +59,28 @@ it('never lets spent plus reserved pass the limit, and loses no reservation, how
     { numRuns: 15 },
   );
 }, 120_000);
+
+it('saves a hot budget now and then, and a copy that starts from the snapshot decides as one that read every event', async () => {
+  const first = new BudgetBook(new Aggregates(es.store));
+  const budgetId = 'cfg_hot.total';
+  // 10,050 reservations of 100 and one closed: past the 10,000 events after which a snapshot is due.
+  await Promise.all(Array.from({ length: 10_050 }, (_, i) => first.reserve(budgetId, `out_${i}:0`, 100, 2_000_000)));
+  await first.release(budgetId, 'out_7:0');
+  let snapshot: { version: string } | undefined;
+  for (let i = 0; i < 100 && !snapshot; i++) {
+    snapshot = (await es.store.pool.query<{ version: string }>(`SELECT version FROM es.snapshots WHERE stream_id = $1`, [`budget-${budgetId}`])).rows[0];
+    if (!snapshot) await new Promise((r) => setTimeout(r, 50));
+  }
+  expect(Number(snapshot!.version)).toBeGreaterThanOrEqual(10_000);
+  await first.reserve(budgetId, 'out_after:0', 100, 2_000_000);
+
+  // Another copy: 2,000,000 - 10,050 × 100 (one released, one more reserved) leaves 995,000.
+  const second = new BudgetBook(new Aggregates(es.store));
+  await expect(second.reserve(budgetId, 'out_big:0', 995_001, 2_000_000)).rejects.toBeInstanceOf(BudgetRefused);
+  expect(await second.reserve(budgetId, 'out_big:0', 995_000, 2_000_000)).toBe(995_000);
+  // What the snapshot holds is honoured: a closed reservation is not reserved again, an open one not twice.
+  expect(await second.reserve(budgetId, 'out_7:0', 100, 3_000_000)).toBe(0);
+  expect(await second.reserve(budgetId, 'out_8:0', 100, 3_000_000)).toBe(100);
+  const { state } = await new Aggregates(es.store).load(budgets, budgetId);
+  expect(state.reservedMicros).toBe(2_000_000);
+}, 60_000);

@@ -1,7 +1,16 @@
-import { available, decideBudget, evolveBudget, initialBudgetState, mapGet, type BudgetEvent, type BudgetState } from '@outcomes/domain-auction';
+import { available, decideBudget, decodeBudget, encodeBudget, evolveBudget, initialBudgetState, mapGet, type BudgetEvent, type BudgetState } from '@outcomes/domain-auction';
 import type { AggregateKind, Aggregates } from '@outcomes/platform';
 
-export const budgets: AggregateKind<BudgetState, BudgetEvent> = { category: 'budget', initialState: initialBudgetState, evolve: evolveBudget };
+/**
+ * A hot budget's stream grows by a few events per auction (a million in ten minutes of the auction
+ * bench), so its states are saved: a copy that starts reads the latest snapshot and what came after.
+ */
+export const budgets: AggregateKind<BudgetState, BudgetEvent> = {
+  category: 'budget',
+  initialState: initialBudgetState,
+  evolve: evolveBudget,
+  snapshots: { encode: encodeBudget, decode: decodeBudget, everyEvents: 10_000, minIntervalMs: 60_000 },
+};
 
 interface Pending {
   readonly decide: (state: BudgetState) => BudgetEvent[];

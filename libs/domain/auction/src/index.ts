@@ -3,3 +3,4 @@ export * from './budget.decide';
 export * from './outcome.decide';
 export * from './session.decide';
 export * from './persistent-map';
+export * from './budget.snapshot';
