@@ -1,10 +1,10 @@
+import { once } from 'node:events';
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { createGzip, gunzip } from 'node:zlib';
 import { WrongExpectedVersionError, type AppendWrites, type EventStore } from '@outcomes/event-store';
 import type { PoolClient } from 'pg';
 import { withTransaction } from './transaction';
 
-const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
 /** What a service knows of one aggregate kind: its stream category and how its state folds. */
@@ -246,18 +246,24 @@ export class Aggregates {
   }
 
   private async writeSnapshot<S>(policy: SnapshotPolicy<S>, stream: string, state: S, version: bigint): Promise<boolean> {
-    // States are immutable: the one stored at `version` stays as it is while it is encoded across turns.
-    const pieces: string[] = [];
+    // States are immutable: the one stored at `version` stays as it is while it is encoded across
+    // turns. Each piece goes to a gzip stream as it comes (compressed on zlib's pool), so neither
+    // the whole text nor one long compression sits on the event loop.
+    const gz = createGzip({ level: 1 });
+    const chunks: Buffer[] = [];
+    gz.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const ended = once(gz, 'end');
     let since = performance.now();
     for (const piece of policy.encode(state)) {
-      pieces.push(piece);
+      if (!gz.write(piece)) await once(gz, 'drain');
       if (performance.now() - since > SLICE_MS) {
         await new Promise((resolve) => setImmediate(resolve));
         since = performance.now();
       }
     }
-    const bytes = await gzipAsync(pieces.join(''), { level: 1 });
-    return this.store.writeSnapshot(stream, version, bytes);
+    gz.end();
+    await ended;
+    return this.store.writeSnapshot(stream, version, Buffer.concat(chunks));
   }
 
   private async readSnapshot<S, E extends { readonly type: string; readonly data: unknown }>(kind: AggregateKind<S, E>, id: string): Promise<Loaded<S> | null> {
