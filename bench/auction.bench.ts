@@ -15,6 +15,7 @@
  * minutes at 1,650/s) finds every engine full for its last requests, which escalate at once for
  * want of a bid: `requested` then passes `awarded`, and the last windows fall to nothing.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { connectBus } from '@outcomes/bus';
 import { runEngine } from '@outcomes/engine-kit';
 import { testNatsUrl } from '@outcomes/testing';
@@ -90,6 +91,9 @@ async function main(): Promise<void> {
   let errors = 0;
   let shed = 0;
   const started = performance.now() + warmup * 1000;
+  // The load generator's own stalls (its GC, its ten engines): after one, every request that fell due goes at once.
+  const generatorDelay = monitorEventLoopDelay({ resolution: 10 });
+  setTimeout(() => generatorDelay.enable(), warmup * 1000).unref();
   const deadline = started + seconds * 1000;
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
   const body = JSON.stringify({ config_id: cfg.body.id, input: 'bench' });
@@ -143,6 +147,7 @@ async function main(): Promise<void> {
   };
   const connections = rate > 0 ? await openLoop() : (await Promise.all(Array.from({ length: concurrency }, closedLoop))).length;
   const elapsed = (performance.now() - started) / 1000;
+  generatorDelay.disable();
   await new Promise((r) => setTimeout(r, 3000));
 
   const awarded = [...postedAt].flatMap(([id, t0]) => (awardedAt.has(id) ? [{ t0, ms: awardedAt.get(id)! - t0 }] : []));
@@ -174,6 +179,8 @@ async function main(): Promise<void> {
     answer_p50_ms: Number(percentile(answers, 50).toFixed(1)),
     answer_p99_ms: Number(percentile(answers, 99).toFixed(1)),
     overspend_micros: Number(rows[0]!.overspend),
+    generator_delay_p99_ms: Number((generatorDelay.percentile(99) / 1e6).toFixed(1)),
+    generator_delay_max_ms: Number((generatorDelay.max / 1e6).toFixed(1)),
   };
   const load = rate > 0 ? `${rate} requests/s on a schedule (${connections} connections)` : `${concurrency} concurrent clients`;
   console.log(`auction: ${seconds}s after ${warmup}s of warm-up, ${load}, ${ENGINES} engines`);
