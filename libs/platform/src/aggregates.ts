@@ -272,8 +272,9 @@ export class Aggregates {
     if (!stored) return null;
     try {
       const state = kind.snapshots!.decode(JSON.parse((await gunzipAsync(stored.state)).toString('utf8')));
-      const known = this.snapshotted.get(stream);
-      if (!known || known.version < stored.version) this.snapshotted.set(stream, { version: stored.version, at: known?.at ?? 0, writing: known?.writing ?? false });
+      // The next snapshot is due that many events after this one, whoever took it.
+      const known = this.snapshotted.get(stream) ?? { version: 0n, at: 0, writing: false };
+      if (known.version < stored.version) this.snapshotted.set(stream, { ...known, version: stored.version });
       return { state, version: stored.version };
     } catch (err) {
       this.options.onSnapshotError?.(stream, err);
