@@ -1,5 +1,5 @@
 /**
- * Append throughput of the event store against the floor (plain INSERTs into the same table) and
+ * Append throughput of the event store against the floor (plain INSERTs of the same rows into the same tables) and
  * against Emmett 0.42 (@event-driven-io/emmett-postgresql), side by side on the local PostgreSQL.
  *
  *   npm run bench -- event-store            full run (5 rounds x 2 s per system and workload, ~3 min)
@@ -110,42 +110,40 @@ const oursSystem = (name: 'ours' | 'ours_alone', groupCommit: boolean): System =
 const ours = oursSystem('ours', true);
 const oursAlone = oursSystem('ours_alone', false);
 
-const INSERT_COLUMNS = 'transaction_id, position, event_id, stream_id, category, version, type, data, metadata';
-const insertSql = (rows: number): string => {
-  const tuples: string[] = [];
-  for (let r = 0; r < rows; r++) {
-    const p = r * 7;
-    tuples.push(`(pg_current_xact_id(), nextval('es.event_position'), $${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6}, $${p + 7})`);
-  }
-  return `INSERT INTO es.events (${INSERT_COLUMNS}) VALUES ${tuples.join(', ')}`;
-};
-
 /**
- * The floor: the same rows INSERTed straight into the same table (this database is migrated with
- * the event store's own migration, so the table, constraints, indexes and sequence are the
- * ones `es.append` writes). One prepared statement per append, in autocommit; no version check.
+ * The floor: the rows `es.append` writes for an append (its commit in es.commits and its event ids
+ * in es.event_ids), INSERTed straight into the same tables (this database is migrated with the
+ * event store's own migration, so tables, constraints, indexes and sequence are the store's). One
+ * prepared statement per append, in autocommit; no lock, no version check, no idempotency check.
  */
+const PLAIN_INSERT = `
+  WITH c AS (
+    INSERT INTO es.commits (transaction_id, position, stream_id, category, version, count, event_ids, events)
+    VALUES (pg_current_xact_id(), nextval('es.event_position'), $1, $2, 1, $3, $4::uuid[], $5::json)
+    RETURNING transaction_id, position)
+  INSERT INTO es.event_ids (event_id, transaction_id, position)
+  SELECT t.u, c.transaction_id, c.position + t.o - 1 FROM c, unnest($4::uuid[]) WITH ORDINALITY AS t(u, o)`;
+
 const plain: System = {
   name: 'plain',
-  label: 'plain pg INSERT (same table)',
+  label: 'plain pg INSERT (same tables and rows)',
   async setup() {
     this.db = await createTestDatabase('bench_es_plain');
     await migrateEventStore(this.db.url);
   },
   open() {
     const pool = newPool(this.db!.url);
-    const sqlByCount = new Map<number, string>();
     return {
       async append(count) {
         const { streamId, category, n } = nextStream();
-        let sql = sqlByCount.get(count);
-        if (!sql) sqlByCount.set(count, (sql = insertSql(count)));
-        const values: unknown[] = [];
+        const ids: string[] = [];
+        const events: unknown[] = [];
         for (let i = 0; i < count; i++) {
-          values.push(uuidv7(), streamId, category, i + 1, EVENT_TYPE, JSON.stringify(eventData(n * 1000 + i)), '{}');
+          ids.push(uuidv7());
+          events.push({ type: EVENT_TYPE, data: eventData(n * 1000 + i), metadata: {} });
         }
         // Prepared (named), as the store's own call is: the floor gets every advantage ours has.
-        await pool.query({ name: `plain_${count}`, text: sql, values });
+        await pool.query({ name: 'plain_insert', text: PLAIN_INSERT, values: [streamId, category, count, `{${ids.join(',')}}`, JSON.stringify(events)] });
       },
       async close() {
         await pool.end();

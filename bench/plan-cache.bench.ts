@@ -14,6 +14,8 @@ import { opt, quick } from './lib';
 const CALLS = opt('calls', quick ? 1500 : 3000);
 const ROUNDS = opt('rounds', 2);
 const HZ = 100;
+const APPEND_MANY = 'es.append_many';
+const APPEND_MANY_SIGNATURE = `${APPEND_MANY}(text[], bigint[], int[], uuid[], json)`;
 
 async function main(): Promise<void> {
   const t = await createTestEventStore(1);
@@ -31,16 +33,21 @@ async function main(): Promise<void> {
     const c0 = await backendSeconds();
     const t0 = performance.now();
     for (let i = 0; i < CALLS; i++) {
-      const appends = Array.from({ length: 4 }, () => ({ s: `plan-${n++}`, x: -1, e: [{ id: randomUUID(), type: 'T', data: { i, pad: 'x'.repeat(200) }, metadata: { actor: 'bench' } }] }));
-      await pool.query({ name: 'append_many', text: 'SELECT * FROM es.append_many($1::jsonb)', values: [JSON.stringify(appends)] });
+      const streams = Array.from({ length: 4 }, () => `plan-${n++}`);
+      const events = streams.map(() => [{ type: 'T', data: { i, pad: 'x'.repeat(200) }, metadata: { actor: 'bench' } }]);
+      await pool.query({
+        name: 'append_many',
+        text: `SELECT * FROM ${APPEND_MANY}($1::text[], $2::bigint[], $3::int[], $4::uuid[], $5::json)`,
+        values: [streams, streams.map(() => '-1'), streams.map(() => 1), `{${streams.map(() => randomUUID()).join(',')}}`, JSON.stringify(events)],
+      });
     }
     return { cpuUs: ((await backendSeconds()) - c0) / CALLS * 1e6, wallMs: (performance.now() - t0) / CALLS };
   };
   const results: Record<'generic' | 'auto', Array<{ cpuUs: number; wallMs: number }>> = { generic: [], auto: [] };
   for (let r = 0; r < ROUNDS; r++) {
-    await pool.query(`ALTER FUNCTION es.append_many(jsonb) RESET plan_cache_mode`);
+    await pool.query(`ALTER FUNCTION ${APPEND_MANY_SIGNATURE} RESET plan_cache_mode`);
     results.auto.push(await run());
-    await pool.query(`ALTER FUNCTION es.append_many(jsonb) SET plan_cache_mode = force_generic_plan`);
+    await pool.query(`ALTER FUNCTION ${APPEND_MANY_SIGNATURE} SET plan_cache_mode = force_generic_plan`);
     results.generic.push(await run());
   }
   await t.close();

@@ -305,7 +305,7 @@ function instrumentedStore(store: EventStore, profile: Profile, t0: number): Eve
   let firstRead = true;
   const query = (text: string, values?: unknown[]) => {
     const started = performance.now();
-    const kind = text.includes('FROM es.events') ? 'read' : text.startsWith('UPDATE es.subscriptions') ? 'checkpoint' : 'other';
+    const kind = text.includes('FROM es.commits') ? 'read' : text.startsWith('UPDATE es.subscriptions') ? 'checkpoint' : 'other';
     if (kind === 'read' && firstRead) {
       profile.startMs = started - t0;
       firstRead = false;

@@ -267,7 +267,7 @@ describe('group commit with writes (appendWithWrites)', () => {
 
 describe('es.append_many', () => {
   it('plans its statements once per session (generic plans), not on every call', async () => {
-    const { rows } = await pool.query<{ proconfig: string[] | null }>(`SELECT proconfig FROM pg_proc WHERE oid = 'es.append_many(jsonb)'::regprocedure`);
+    const { rows } = await pool.query<{ proconfig: string[] | null }>(`SELECT proconfig FROM pg_proc WHERE oid = 'es.append_many(text[], bigint[], int[], uuid[], json)'::regprocedure`);
     expect(rows[0]!.proconfig).toEqual(['plan_cache_mode=force_generic_plan']);
   });
 });

@@ -2,20 +2,21 @@ import type { Pool } from 'pg';
 import { EventIdConflictError, WrongExpectedVersionError } from './errors';
 import type { AppendWrites } from './event-store';
 import { NOTIFY_AT_COMMIT, type AppendNotifier } from './notifier';
-import type { AppendResult, EventMetadata, ExpectedVersion } from './types';
+import { appendResultOf, type RunRow } from './rows';
+import type { AppendResult, ExpectedVersion } from './types';
 
-/** An event as the append functions take it: its id is fixed before the first attempt, so retries are safe. */
-export interface PreparedEvent {
-  readonly id: string;
-  readonly type: string;
-  readonly data: unknown;
-  readonly metadata: EventMetadata;
+/**
+ * An append as the append functions take it, made once for every attempt: its events' ids, fixed
+ * before the first attempt so retries are safe, and its events (type, data and metadata) as one
+ * JSON array in the same order (`es.append`'s p_ids and p_events).
+ */
+export interface PreparedAppend {
+  readonly ids: readonly string[];
+  readonly events: string;
 }
 
-export interface Pending {
+export interface Pending extends PreparedAppend {
   readonly streamId: string;
-  /** The events as JSON (`es.append`'s p_events), serialized once for every attempt. */
-  readonly events: string;
   readonly expected: ExpectedVersion;
   readonly code: bigint;
   /** Writes that go with it (`appendWithWrites`): such appends share statements with plain appends and with appends of the same writes' name. */
@@ -26,13 +27,8 @@ export interface Pending {
   readonly reject: (err: unknown) => void;
 }
 
-interface ManyRow {
+interface ManyRow extends RunRow {
   slot: number;
-  event_id: string | null;
-  version: string | null;
-  event_position: string | null;
-  transaction_id: string | null;
-  already_stored: boolean;
   error_code: string | null;
   error_detail: string | null;
 }
@@ -84,9 +80,10 @@ export class AppendQueue {
     this.aloneFromChars = Math.max(1, limits.aloneFromChars ?? 16_384);
   }
 
-  submit(streamId: string, events: string, expected: ExpectedVersion, code: bigint, writes?: AppendWrites): Promise<AppendResult> {
+  submit(streamId: string, prepared: PreparedAppend, expected: ExpectedVersion, code: bigint, writes?: AppendWrites): Promise<AppendResult> {
+    const { ids, events } = prepared;
     return new Promise<AppendResult>((resolve, reject) => {
-      const p: Pending = { streamId, events, expected, code, writes, retriesLeft: this.retries, resolve, reject };
+      const p: Pending = { streamId, ids, events, expected, code, writes, retriesLeft: this.retries, resolve, reject };
       // A large append gains little from sharing a commit and would hold a slot long: it goes at
       // once, on its own, unless an earlier append to its stream still waits (order first).
       if (events.length >= this.aloneFromChars && !this.waiting.some((w) => w.streamId === streamId)) {
@@ -182,15 +179,16 @@ export class AppendQueue {
       const last = mine[mine.length - 1];
       if (!last) return p.reject(new Error(`es.append_many gave no answer for stream ${p.streamId}`));
       switch (last.error_code) {
-        case null:
-          if (!last.already_stored) wrote = true;
-          return p.resolve({
-            streamId: p.streamId,
-            nextExpectedVersion: BigInt(last.version!),
-            events: mine.map((r) => ({ id: r.event_id!, version: BigInt(r.version!), position: BigInt(r.event_position!) })),
-            checkpoint: { transactionId: BigInt(last.transaction_id!), position: BigInt(last.event_position!) },
-            alreadyStored: last.already_stored,
-          });
+        case null: {
+          let result: AppendResult;
+          try {
+            result = appendResultOf(p.streamId, p.ids, mine);
+          } catch (err) {
+            return p.reject(err);
+          }
+          if (!result.alreadyStored) wrote = true;
+          return p.resolve(result);
+        }
         case 'ES409':
           return p.reject(new WrongExpectedVersionError(p.streamId, p.expected, BigInt(last.error_detail ?? '0')));
         case 'ES410':
@@ -211,21 +209,28 @@ export class AppendQueue {
  * The statement for a batch: `es.append_many`, and the writes of its appends that have them (all of
  * one name) over the rows of those that wrote events; `notify`: it wakes subscribers at its commit.
  */
-function manyStatement(batch: readonly Pending[], notify: boolean): { name: string; text: string; values: string[] } {
-  const appends = `[${batch.map((p) => `{"s":${JSON.stringify(p.streamId)},"x":${p.code},"e":${p.events}}`).join(',')}]`;
+function manyStatement(batch: readonly Pending[], notify: boolean): { name: string; text: string; values: unknown[] } {
+  const appends = [
+    batch.map((p) => p.streamId),
+    batch.map((p) => p.code.toString()),
+    batch.map((p) => p.ids.length),
+    `{${batch.map((p) => p.ids.join(',')).join(',')}}`,
+    `[${batch.map((p) => p.events).join(',')}]`,
+  ];
+  const call = 'es.append_many($1::text[], $2::bigint[], $3::int[], $4::uuid[], $5::json)';
   const writes = batch.find((p) => p.writes)?.writes;
   const [suffix, filter] = notify ? ['+notify', ` WHERE ${NOTIFY_AT_COMMIT}`] : ['', ''];
-  if (!writes) return { name: `es_append_many${suffix}`, text: `SELECT * FROM es.append_many($1::jsonb)${filter}`, values: [appends] };
+  if (!writes) return { name: `es_append_many${suffix}`, text: `SELECT * FROM ${call}${filter}`, values: appends };
   // Each row names its append's slot (1-based): the plain appends of the batch have none.
   const rows = batch.flatMap((p, i) => (p.writes ? [`{"slot":${i + 1},"w":${JSON.stringify(p.writes.row)}}`] : []));
   return {
     name: `es_append_many+${writes.name}${suffix}`,
-    text: `WITH appended AS (SELECT * FROM es.append_many($1::jsonb)),
-      writes AS (SELECT (x.r->>'slot')::int AS slot, x.r->'w' AS w FROM jsonb_array_elements($2::jsonb) AS x(r)
+    text: `WITH appended AS (SELECT * FROM ${call}),
+      writes AS (SELECT (x.r->>'slot')::int AS slot, x.r->'w' AS w FROM jsonb_array_elements($6::jsonb) AS x(r)
                   WHERE (x.r->>'slot')::int IN (SELECT a.slot FROM appended a WHERE a.error_code IS NULL AND NOT a.already_stored)),
       ${writes.ctes}
       SELECT * FROM appended${filter}`,
-    values: [appends, `[${rows.join(',')}]`],
+    values: [...appends, `[${rows.join(',')}]`],
   };
 }
 
@@ -238,6 +243,6 @@ interface PgError {
 /** Why an append sent alone with its writes failed as a whole, as `EventStore` names it. */
 function aloneError(p: Pending, err: unknown): unknown {
   const e = err as PgError;
-  if (e.code === '23505' && e.constraint === 'events_event_id_key') return new EventIdConflictError(p.streamId, 'an event id of this append is already stored elsewhere');
+  if (e.code === '23505' && e.constraint === 'event_ids_pkey') return new EventIdConflictError(p.streamId, 'an event id of this append is already stored elsewhere');
   return err;
 }

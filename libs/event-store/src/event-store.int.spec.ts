@@ -143,18 +143,26 @@ describe('storage', () => {
     // Random hex in every entry, so the value stays over PostgreSQL's 2 kB threshold once compressed.
     const bids = Array.from({ length: 200 }, (_, i) => ({ engine: `eng_${i}`, note: uuidv7() + uuidv7() }));
     const r = await store.append('big-1', [ev('Closed', { bids })], 'no_stream');
-    const { rows } = await store.pool.query<{ method: string | null }>(`SELECT pg_column_compression(data) AS method FROM es.events WHERE event_id = $1`, [r.events[0]!.id]);
+    const { rows } = await store.pool.query<{ method: string | null }>(`SELECT pg_column_compression(events) AS method FROM es.commits WHERE $1 = ANY (event_ids)`, [r.events[0]!.id]);
     expect(rows[0]!.method).toBe('lz4');
     expect((await store.readStream('big-1'))[0]!.data).toEqual({ bids });
   });
 });
 
 describe('immutability', () => {
-  it('refuses UPDATE, DELETE and TRUNCATE of events', async () => {
+  it('refuses UPDATE, DELETE and TRUNCATE of events, their commits and their ids', async () => {
     await store.append('immutable-1', [ev('A', { v: 1 })]);
-    await expect(store.pool.query(`UPDATE es.events SET data = '{"v":2}' WHERE stream_id = 'immutable-1'`)).rejects.toThrow(/append-only/);
-    await expect(store.pool.query(`DELETE FROM es.events WHERE stream_id = 'immutable-1'`)).rejects.toThrow(/append-only/);
-    await expect(store.pool.query(`TRUNCATE es.events`)).rejects.toThrow(/append-only/);
+    const refused = [
+      `UPDATE es.events SET data = '{"v":2}' WHERE stream_id = 'immutable-1'`,
+      `DELETE FROM es.events WHERE stream_id = 'immutable-1'`,
+      `UPDATE es.commits SET events = '[{"type":"A","data":{"v":2},"metadata":{}}]' WHERE stream_id = 'immutable-1'`,
+      `DELETE FROM es.commits WHERE stream_id = 'immutable-1'`,
+      `TRUNCATE es.commits`,
+      `UPDATE es.event_ids SET position = 0 WHERE event_id IN (SELECT event_id FROM es.events WHERE stream_id = 'immutable-1')`,
+      `DELETE FROM es.event_ids`,
+      `TRUNCATE es.event_ids`,
+    ];
+    for (const sql of refused) await expect(store.pool.query(sql)).rejects.toThrow(/append-only/);
     expect((await store.readStream('immutable-1'))[0]!.data).toEqual({ v: 1 });
   });
 });
@@ -194,5 +202,63 @@ describe('reads', () => {
     ]);
     const first = both[0]!;
     expect((await store.readCategory(['mixa', 'mixc'], { transactionId: first.transactionId, position: first.position }, 2)).map((e) => e.data)).toEqual([{ i: 2 }, { i: 3 }]);
+  });
+});
+
+describe('commits', () => {
+  const many = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ev('N', { i: from + i }));
+
+  it('stores an append as one commit, and one of more than 1,000 events as several, read back as events in order', async () => {
+    const short = await store.append('commit-1', many(3), 'no_stream');
+    const long = await store.append('commit-1', many(2_500, 3), 3n);
+    expect(long.events.map((e) => e.version)).toEqual(Array.from({ length: 2_500 }, (_, i) => BigInt(i + 4)));
+    const positions = [...short.events, ...long.events].map((e) => e.position);
+    expect(positions.every((p, i) => i === 0 || p > positions[i - 1]!)).toBe(true);
+    const { rows } = await store.pool.query<{ count: number }>(`SELECT count FROM es.commits WHERE stream_id = 'commit-1' ORDER BY version`);
+    expect(rows.map((r) => r.count)).toEqual([3, 1_000, 1_000, 500]);
+
+    const read = await store.readStream('commit-1');
+    expect(read.map((e) => e.data)).toEqual(many(2_503).map((e) => e.data));
+    expect(read.map((e) => [e.id, e.version, e.position])).toEqual([...short.events, ...long.events].map((e) => [e.id, e.version, e.position]));
+    // From inside a commit, a few.
+    expect((await store.readStream('commit-1', { fromVersion: 1_500, limit: 3 })).map((e) => e.version)).toEqual([1_500n, 1_501n, 1_502n]);
+    expect((await store.readStream('commit-1', { fromVersion: 2_503 })).map((e) => e.data)).toEqual([{ i: 2_502 }]);
+  });
+
+  it('pages the global order and a category through the middle of commits, each event once', async () => {
+    await store.append('paging-1', many(7), 'no_stream');
+    await store.append('paging-2', many(5, 7), 'no_stream');
+    await store.append('paging-1', many(4, 12), 7n);
+    const got = await eventually(async () => {
+      const seen = [];
+      let after = START;
+      for (;;) {
+        const page = await store.readCategory('paging', after, 3);
+        if (page.length === 0) break;
+        seen.push(...page);
+        after = { transactionId: page[page.length - 1]!.transactionId, position: page[page.length - 1]!.position };
+      }
+      return seen.length === 16 ? seen : undefined;
+    });
+    expect(got.map((e) => (e.data as { i: number }).i)).toEqual(Array.from({ length: 16 }, (_, i) => i));
+    const fromFourth = got[3]!;
+    const all = await store.readAll({ transactionId: fromFourth.transactionId, position: fromFourth.position }, 100_000);
+    expect(all.filter((e) => e.category === 'paging').map((e) => (e.data as { i: number }).i)).toEqual(Array.from({ length: 12 }, (_, i) => i + 4));
+  });
+
+  it('answers a retry of a long append with what it stored, and refuses a retry sent to another stream', async () => {
+    const events = many(1_200).map((e) => ({ ...e, id: uuidv7() }));
+    const first = await store.append('retry-long-1', events, 'no_stream');
+    const again = await store.append('retry-long-1', events, 'no_stream');
+    expect(again.alreadyStored).toBe(true);
+    expect(again.events).toEqual(first.events);
+    expect(again.checkpoint).toEqual(first.checkpoint);
+    await expect(store.append('retry-long-2', events, 'any')).rejects.toBeInstanceOf(EventIdConflictError);
+  });
+
+  it('refuses an event id twice in one append, and writes nothing of it', async () => {
+    const id = uuidv7();
+    await expect(store.append('twice-1', [{ ...ev('A'), id }, { ...ev('B'), id }], 'no_stream')).rejects.toBeInstanceOf(EventIdConflictError);
+    expect(await store.readStream('twice-1')).toEqual([]);
   });
 });

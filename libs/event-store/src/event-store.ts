@@ -1,8 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
 import { EventIdConflictError, InvalidAppendError, WrongExpectedVersionError } from './errors';
-import { AppendQueue, type PreparedEvent } from './append-queue';
+import { AppendQueue, type PreparedAppend } from './append-queue';
 import { AppendNotifier, NOTIFY_AT_COMMIT } from './notifier';
-import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from './rows';
+import { EVENT_COLUMNS, EVENTS_FROM, MAX_COMMIT_EVENTS, appendResultOf, type EventRow, type RunRow, toRecordedEvent } from './rows';
 import {
   START,
   type AppendResult,
@@ -127,7 +127,7 @@ export class EventStore {
       // Group commit off: every append goes at once, alone.
       options.groupCommit === false ? { maxStatements: Number.MAX_SAFE_INTEGER, maxAppends: 1 } : (options.groupCommit ?? {}),
       options.maxOrderingRetries ?? 5,
-      (p) => this.appendPrepared(this.pool, p.streamId, p.events, p.expected, p.retriesLeft),
+      (p) => this.appendPrepared(this.pool, p.streamId, p, p.expected, p.retriesLeft),
       this.notifier,
     );
   }
@@ -137,7 +137,7 @@ export class EventStore {
    * share a statement (see `groupCommit`): each is still decided and refused on its own.
    */
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion = 'any', opts: AppendOptions = {}): Promise<AppendResult> {
-    return this.queue.submit(streamId, JSON.stringify(this.prepare(streamId, events, opts)), expected, expectedCode(expected));
+    return this.queue.submit(streamId, this.prepare(streamId, events, opts), expected, expectedCode(expected));
   }
 
   /** Wake-ups sent to subscribers: carried by an append statement, or in a statement of their own. */
@@ -155,7 +155,7 @@ export class EventStore {
    * other writes: the append is ordered by the transaction's id, which is taken at its first write.
    */
   appendInTransaction(client: PoolClient, streamId: string, events: readonly NewEvent[], expected: ExpectedVersion = 'any', opts: AppendOptions = {}): Promise<AppendResult> {
-    return this.appendPrepared(client, streamId, JSON.stringify(this.prepare(streamId, events, opts)), expected, 0);
+    return this.appendPrepared(client, streamId, this.prepare(streamId, events, opts), expected, 0);
   }
 
   /**
@@ -166,13 +166,13 @@ export class EventStore {
    * still decided and refused on its own.
    */
   appendWithWrites(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion, writes: AppendWrites, opts: AppendOptions = {}): Promise<AppendResult> {
-    return this.queue.submit(streamId, JSON.stringify(this.prepare(streamId, events, opts)), expected, expectedCode(expected), writes);
+    return this.queue.submit(streamId, this.prepare(streamId, events, opts), expected, expectedCode(expected), writes);
   }
 
   private async appendPrepared(
     db: Pool | PoolClient,
     streamId: string,
-    payload: string,
+    prepared: PreparedAppend,
     expected: ExpectedVersion,
     retries = this.options.maxOrderingRetries ?? 5,
   ): Promise<AppendResult> {
@@ -182,44 +182,49 @@ export class EventStore {
       // to its commit; not inside a caller's transaction, which may yet roll back.
       const carried = db === this.pool ? this.notifier.carry() : null;
       const [suffix, filter] = carried === null ? ['', ''] : ['+notify', ` WHERE ${NOTIFY_AT_COMMIT}`];
-      const query = { name: `es_append${suffix}`, text: `SELECT * FROM es.append($1, $2, $3::jsonb)${filter}`, values: [streamId, code.toString(), payload] };
+      const query = {
+        name: `es_append${suffix}`,
+        text: `SELECT * FROM es.append($1, $2, $3::uuid[], $4::json)${filter}`,
+        values: [streamId, code.toString(), `{${prepared.ids.join(',')}}`, prepared.events],
+      };
       try {
-        const { rows } = await db.query<{ event_id: string; version: string; event_position: string; transaction_id: string; already_stored: boolean }>(query);
-        const last = rows[rows.length - 1]!;
-        this.notifier.done(carried, !last.already_stored);
-        return {
-          streamId,
-          nextExpectedVersion: BigInt(last.version),
-          events: rows.map((r) => ({ id: r.event_id, version: BigInt(r.version), position: BigInt(r.event_position) })),
-          checkpoint: { transactionId: BigInt(last.transaction_id), position: BigInt(last.event_position) },
-          alreadyStored: last.already_stored,
-        };
+        const { rows } = await db.query<RunRow>(query);
+        const result = appendResultOf(streamId, prepared.ids, rows);
+        this.notifier.done(carried, !result.alreadyStored);
+        return result;
       } catch (err) {
         this.notifier.failed(carried);
         const e = err as PgError;
         if (e.code === 'ES409') throw new WrongExpectedVersionError(streamId, expected, BigInt(e.detail ?? '0'));
         if (e.code === 'ES410') throw new EventIdConflictError(streamId, e.message);
-        if (e.code === '23505' && e.constraint === 'events_event_id_key') throw new EventIdConflictError(streamId, 'an event id of this append is already stored elsewhere');
+        if (e.code === '23505' && e.constraint === 'event_ids_pkey') throw new EventIdConflictError(streamId, 'an event id of this append is already stored elsewhere');
         if (e.code === '40001' && attempt < retries) continue;
         throw err;
       }
     }
   }
 
-  private prepare(streamId: string, events: readonly NewEvent[], opts: AppendOptions): PreparedEvent[] {
+  /** Ids fixed and events serialized once, before the first attempt: retries send the same. */
+  private prepare(streamId: string, events: readonly NewEvent[], opts: AppendOptions): PreparedAppend {
     if (typeof streamId !== 'string' || streamId.length === 0) throw new InvalidAppendError('stream id must be a non-empty string');
     if (events.length === 0) throw new InvalidAppendError(`stream ${streamId}: nothing to append`);
     const enriched = this.options.enrichMetadata?.() ?? {};
-    return events.map((e, i) => {
+    const ids: string[] = [];
+    const stored = events.map((e, i) => {
       if (typeof e.type !== 'string' || e.type.length === 0) throw new InvalidAppendError(`stream ${streamId}: event ${i} has no type`);
       if (e.id !== undefined && !isUuid(e.id)) throw new InvalidAppendError(`stream ${streamId}: event ${i} id "${e.id}" is not a UUID`);
-      return { id: e.id ?? uuidv7(), type: e.type, data: e.data ?? null, metadata: { ...enriched, ...opts.metadata, ...e.metadata } };
+      ids.push(e.id ?? uuidv7());
+      return { type: e.type, data: e.data ?? null, metadata: { ...enriched, ...opts.metadata, ...e.metadata } };
     });
+    return { ids, events: JSON.stringify(stored) };
   }
 
   async readStream(streamId: string, opts: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const { rows } = await this.pool.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM es.events WHERE stream_id = $1 AND version >= $2 ORDER BY version LIMIT $3`,
+      `SELECT ${EVENT_COLUMNS} FROM ${EVENTS_FROM}
+        WHERE c.stream_id = $1 AND c.version > $2::bigint - ${MAX_COMMIT_EVENTS} AND c.version + e.ord - 1 >= $2::bigint
+        ORDER BY c.version, e.ord
+        LIMIT $3`,
       [streamId, String(opts.fromVersion ?? 1), opts.limit ?? null],
     );
     return rows.map(toRecordedEvent);
@@ -249,10 +254,11 @@ export class EventStore {
   /** The next events of the global order after `after`, never past the oldest open transaction. */
   async readAll(after: Checkpoint = START, limit = 1000): Promise<RecordedEvent[]> {
     const { rows } = await this.pool.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM es.events
-        WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
-          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-        ORDER BY transaction_id, position
+      `SELECT ${EVENT_COLUMNS} FROM ${EVENTS_FROM}
+        WHERE (c.transaction_id, c.position) > ($1::xid8, $2::bigint - ${MAX_COMMIT_EVENTS})
+          AND (c.transaction_id, c.position + e.ord - 1) > ($1::xid8, $2::bigint)
+          AND c.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY c.transaction_id, c.position, e.ord
         LIMIT $3`,
       [after.transactionId.toString(), after.position.toString(), limit],
     );
@@ -266,11 +272,12 @@ export class EventStore {
   async readCategory(category: string | readonly string[], after: Checkpoint = START, limit = 1000): Promise<RecordedEvent[]> {
     const several = typeof category !== 'string';
     const { rows } = await this.pool.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM es.events
-        WHERE ${several ? 'category = ANY($1::text[])' : 'category = $1'}
-          AND (transaction_id, position) > ($2::xid8, $3::bigint)
-          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-        ORDER BY transaction_id, position
+      `SELECT ${EVENT_COLUMNS} FROM ${EVENTS_FROM}
+        WHERE ${several ? 'c.category = ANY($1::text[])' : 'c.category = $1'}
+          AND (c.transaction_id, c.position) > ($2::xid8, $3::bigint - ${MAX_COMMIT_EVENTS})
+          AND (c.transaction_id, c.position + e.ord - 1) > ($2::xid8, $3::bigint)
+          AND c.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY c.transaction_id, c.position, e.ord
         LIMIT $4`,
       [category, after.transactionId.toString(), after.position.toString(), limit],
     );
@@ -280,7 +287,7 @@ export class EventStore {
   /** How much committed work readers are held back from by transactions still open. */
   async heldBack(): Promise<HeldBack> {
     const { rows } = await this.pool.query<{ events: string; oldest_ms: number | null }>(
-      `SELECT (SELECT count(*) FROM es.events WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())) AS events,
+      `SELECT (SELECT coalesce(sum(count), 0) FROM es.commits WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())) AS events,
               (SELECT extract(epoch FROM now() - min(xact_start)) * 1000 FROM pg_stat_activity
                 WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid())::float8 AS oldest_ms`,
     );

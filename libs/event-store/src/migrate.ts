@@ -5,8 +5,9 @@ import { AppendMany1764900000000 } from './migrations/1764900000000-append-many'
 import { AppendManyGenericPlans1765000000000 } from './migrations/1765000000000-append-many-generic-plans';
 import { EventsLz41765100000000 } from './migrations/1765100000000-events-lz4';
 import { Snapshots1765200000000 } from './migrations/1765200000000-snapshots';
+import { Commits1765300000000 } from './migrations/1765300000000-commits';
 
-export const eventStoreMigrations: ReadonlyArray<new () => MigrationInterface> = [CreateEventStore1763800000000, AppendMany1764900000000, AppendManyGenericPlans1765000000000, EventsLz41765100000000, Snapshots1765200000000];
+export const eventStoreMigrations: ReadonlyArray<new () => MigrationInterface> = [CreateEventStore1763800000000, AppendMany1764900000000, AppendManyGenericPlans1765000000000, EventsLz41765100000000, Snapshots1765200000000, Commits1765300000000];
 
 /**
  * Runs TypeORM migrations under a PostgreSQL advisory lock, so services that start together

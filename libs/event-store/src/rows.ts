@@ -1,4 +1,4 @@
-import type { RecordedEvent } from './types';
+import type { AppendResult, RecordedEvent } from './types';
 
 export interface EventRow {
   transaction_id: string;
@@ -13,7 +13,19 @@ export interface EventRow {
   recorded_at: Date;
 }
 
-export const EVENT_COLUMNS = 'transaction_id, position, event_id, stream_id, category, version, type, data, metadata, recorded_at';
+/**
+ * Events are stored a commit at a time (`es.commits`, one row per append and stream, its events one
+ * JSON array): reads expand commits into events with `EVENTS_FROM` and select `EVENT_COLUMNS`. A
+ * commit holds at most `MAX_COMMIT_EVENTS` events and takes as many positions from its own, so a
+ * read that starts inside the global order or a stream bounds the commits it scans by that much
+ * before the event it starts at, and filters by the expanded columns.
+ */
+export const EVENTS_FROM = `es.commits c CROSS JOIN LATERAL json_array_elements(c.events) WITH ORDINALITY AS e(ev, ord)`;
+
+export const EVENT_COLUMNS = `c.transaction_id, c.position + e.ord - 1 AS position, c.event_ids[e.ord::int] AS event_id, c.stream_id, c.category,
+  c.version + e.ord - 1 AS version, e.ev->>'type' AS type, e.ev->'data' AS data, e.ev->'metadata' AS metadata, c.recorded_at`;
+
+export const MAX_COMMIT_EVENTS = 1000;
 
 export const toRecordedEvent = (r: EventRow): RecordedEvent => ({
   id: r.event_id,
@@ -27,3 +39,35 @@ export const toRecordedEvent = (r: EventRow): RecordedEvent => ({
   metadata: r.metadata,
   recordedAt: r.recorded_at,
 });
+
+/** A row of `es.append` or `es.append_many`: `event_count` events from `version` and `event_position` on, a step each. */
+export interface RunRow {
+  version: string;
+  event_position: string;
+  event_count: number;
+  transaction_id: string;
+  already_stored: boolean;
+}
+
+/** An append's answer from its runs, in order; `ids` are the ids it was sent with, in the same order. */
+export function appendResultOf(streamId: string, ids: readonly string[], runs: readonly RunRow[]): AppendResult {
+  const events: { id: string; version: bigint; position: bigint }[] = [];
+  for (const run of runs) {
+    const version = BigInt(run.version);
+    const position = BigInt(run.event_position);
+    for (let i = 0; i < run.event_count; i++) {
+      const k = BigInt(i);
+      events.push({ id: ids[events.length]!, version: version + k, position: position + k });
+    }
+  }
+  if (events.length !== ids.length) throw new Error(`stream ${streamId}: ${ids.length} events sent, ${events.length} answered`);
+  const last = events[events.length - 1]!;
+  const lastRun = runs[runs.length - 1]!;
+  return {
+    streamId,
+    nextExpectedVersion: last.version,
+    events,
+    checkpoint: { transactionId: BigInt(lastRun.transaction_id), position: last.position },
+    alreadyStored: lastRun.already_stored,
+  };
+}

@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { Client } from 'pg';
 import type { EventStore } from './event-store';
 import { APPENDED_CHANNEL } from './notifier';
+import { MAX_COMMIT_EVENTS } from './rows';
 import { checkpointOf, START, type Checkpoint, type RecordedEvent } from './types';
 
 export interface SubscriptionOptions {
@@ -214,8 +215,11 @@ export const subscribeTransactional = (
 export async function subscriptionLag(store: EventStore, name: string): Promise<{ checkpoint: Checkpoint; behind: number }> {
   const { rows } = await store.pool.query<{ transaction_id: string; position: string; behind: string }>(
     `SELECT s.transaction_id, s.position,
-            (SELECT count(*) FROM es.events e
-              WHERE (e.transaction_id, e.position) > (s.transaction_id, s.position)) AS behind
+            (SELECT coalesce(sum(CASE WHEN c.transaction_id = s.transaction_id AND c.position <= s.position
+                                      THEN c.position + c.count - 1 - s.position ELSE c.count END), 0)
+               FROM es.commits c
+              WHERE (c.transaction_id, c.position) > (s.transaction_id, s.position - ${MAX_COMMIT_EVENTS})
+                AND (c.transaction_id, c.position + c.count - 1) > (s.transaction_id, s.position)) AS behind
        FROM es.subscriptions s WHERE s.name = $1`,
     [name],
   );

@@ -161,7 +161,8 @@ describe('snapshots', () => {
   });
 
   async function eventuallyRow(id: string, atLeast: bigint): Promise<bigint> {
-    for (let i = 0; i < 100; i++) {
+    // Snapshots are written in the background: on a loaded machine that can take seconds.
+    for (let i = 0; i < 500; i++) {
       const row = await snapshotRow(id);
       if (row && BigInt(row.version) >= atLeast) return BigInt(row.version);
       await new Promise((r) => setTimeout(r, 20));

@@ -164,7 +164,7 @@ export class HistoryProjection implements OnModuleInit, OnModuleDestroy {
     const { rows: g } = await this.rt.pool.query<{ generation: number }>(`SELECT generation FROM claims.projections WHERE name = 'outcome_history'`);
     const name = historySubscription(g[0]!.generation);
     const { rows: known } = await this.rt.pool.query(`SELECT 1 FROM es.subscriptions WHERE name = $1`, [name]);
-    const { rows: all } = await this.rt.pool.query<{ n: string }>(`SELECT count(*) AS n FROM es.events`);
+    const { rows: all } = await this.rt.pool.query<{ n: string }>(`SELECT coalesce(sum(count), 0) AS n FROM es.commits`);
     // Before its first checkpoint the new generation is behind by every event.
     const behind = known.length === 0 ? Number(all[0]!.n) : (await subscriptionLag(this.rt.store, name)).behind;
     const { rows } = await this.rt.pool.query<{ n: string }>(`SELECT count(*) AS n FROM claims.outcome_history`);

@@ -68,7 +68,7 @@ export class CreateEventStore1763800000000 implements MigrationInterface {
  * Errors: ES409 wrong expected version (DETAIL = actual version), ES410 or a unique violation on
  * events_event_id_key when an event id is reused, 40001 when a transaction with an older id would append behind a newer one (the caller retries).
  */
-const APPEND_FUNCTION = `
+export const APPEND_FUNCTION = `
 CREATE FUNCTION es.append(p_stream text, p_expected bigint, p_events jsonb)
 RETURNS TABLE (event_id uuid, version bigint, event_position bigint, transaction_id xid8, already_stored boolean)
 LANGUAGE plpgsql AS $$

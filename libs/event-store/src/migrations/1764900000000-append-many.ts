@@ -28,7 +28,7 @@ export class AppendMany1764900000000 implements MigrationInterface {
  * with a unique violation on events_event_id_key, as in es.append: the caller then runs the appends
  * one by one to tell which.
  */
-const APPEND_MANY_FUNCTION = `
+export const APPEND_MANY_FUNCTION = `
 CREATE FUNCTION es.append_many(p_appends jsonb)
 RETURNS TABLE (slot int, event_id uuid, version bigint, event_position bigint, transaction_id xid8, already_stored boolean, error_code text, error_detail text)
 LANGUAGE plpgsql AS $$
