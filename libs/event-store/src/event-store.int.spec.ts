@@ -152,17 +152,17 @@ describe('storage', () => {
 describe('immutability', () => {
   it('refuses UPDATE, DELETE and TRUNCATE of events, their commits and their ids', async () => {
     await store.append('immutable-1', [ev('A', { v: 1 })]);
-    const refused = [
-      `UPDATE es.events SET data = '{"v":2}' WHERE stream_id = 'immutable-1'`,
-      `DELETE FROM es.events WHERE stream_id = 'immutable-1'`,
-      `UPDATE es.commits SET events = '[{"type":"A","data":{"v":2},"metadata":{}}]' WHERE stream_id = 'immutable-1'`,
-      `DELETE FROM es.commits WHERE stream_id = 'immutable-1'`,
-      `TRUNCATE es.commits`,
-      `UPDATE es.event_ids SET position = 0 WHERE event_id IN (SELECT event_id FROM es.events WHERE stream_id = 'immutable-1')`,
-      `DELETE FROM es.event_ids`,
-      `TRUNCATE es.event_ids`,
+    const refused: Array<[table: string, sql: string]> = [
+      ['events', `UPDATE es.events SET data = '{"v":2}' WHERE stream_id = 'immutable-1'`],
+      ['events', `DELETE FROM es.events WHERE stream_id = 'immutable-1'`],
+      ['commits', `UPDATE es.commits SET events = '[{"type":"A","data":{"v":2},"metadata":{}}]' WHERE stream_id = 'immutable-1'`],
+      ['commits', `DELETE FROM es.commits WHERE stream_id = 'immutable-1'`],
+      ['commits', `TRUNCATE es.commits`],
+      ['event_ids', `UPDATE es.event_ids SET position = 0 WHERE event_id IN (SELECT event_id FROM es.events WHERE stream_id = 'immutable-1')`],
+      ['event_ids', `DELETE FROM es.event_ids`],
+      ['event_ids', `TRUNCATE es.event_ids`],
     ];
-    for (const sql of refused) await expect(store.pool.query(sql)).rejects.toThrow(/append-only/);
+    for (const [table, sql] of refused) await expect(store.pool.query(sql)).rejects.toThrow(`es.${table} is append-only`);
     expect((await store.readStream('immutable-1'))[0]!.data).toEqual({ v: 1 });
   });
 });

@@ -16,25 +16,8 @@ export class CreateEventStore1763800000000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`CREATE SCHEMA IF NOT EXISTS es`);
     await q.query(`CREATE SEQUENCE es.event_position AS bigint`);
-    await q.query(`
-      CREATE TABLE es.events (
-        transaction_id xid8        NOT NULL,
-        position       bigint      NOT NULL,
-        event_id       uuid        NOT NULL,
-        stream_id      text        NOT NULL,
-        category       text        NOT NULL,
-        version        bigint      NOT NULL,
-        type           text        NOT NULL,
-        data           jsonb       NOT NULL,
-        metadata       jsonb       NOT NULL,
-        recorded_at    timestamptz NOT NULL DEFAULT now(),
-        CONSTRAINT events_pkey PRIMARY KEY (transaction_id, position),
-        CONSTRAINT events_event_id_key UNIQUE (event_id),
-        CONSTRAINT events_stream_version_key UNIQUE (stream_id, version),
-        CONSTRAINT events_version_positive CHECK (version > 0),
-        CONSTRAINT events_stream_id_nonempty CHECK (stream_id <> '')
-      )`);
-    await q.query(`CREATE INDEX events_category_order ON es.events (category, transaction_id, position)`);
+    await q.query(EVENTS_TABLE);
+    await q.query(EVENTS_CATEGORY_INDEX);
 
     // Append-only, enforced by the database itself, not by convention.
     await q.query(`
@@ -42,8 +25,7 @@ export class CreateEventStore1763800000000 implements MigrationInterface {
       BEGIN
         RAISE EXCEPTION 'es.events is append-only: % refused', TG_OP USING ERRCODE = 'ES403';
       END $$`);
-    await q.query(`CREATE TRIGGER events_no_update BEFORE UPDATE OR DELETE ON es.events FOR EACH ROW EXECUTE FUNCTION es.refuse_change()`);
-    await q.query(`CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON es.events FOR EACH STATEMENT EXECUTE FUNCTION es.refuse_change()`);
+    for (const trigger of EVENTS_TRIGGERS) await q.query(trigger);
 
     await q.query(`
       CREATE TABLE es.subscriptions (
@@ -60,6 +42,33 @@ export class CreateEventStore1763800000000 implements MigrationInterface {
     await q.query(`DROP SCHEMA es CASCADE`);
   }
 }
+
+/** The table of events, a row each (until migration 1765300000000 stored them a commit a row). */
+export const EVENTS_TABLE = `
+      CREATE TABLE es.events (
+        transaction_id xid8        NOT NULL,
+        position       bigint      NOT NULL,
+        event_id       uuid        NOT NULL,
+        stream_id      text        NOT NULL,
+        category       text        NOT NULL,
+        version        bigint      NOT NULL,
+        type           text        NOT NULL,
+        data           jsonb       NOT NULL,
+        metadata       jsonb       NOT NULL,
+        recorded_at    timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT events_pkey PRIMARY KEY (transaction_id, position),
+        CONSTRAINT events_event_id_key UNIQUE (event_id),
+        CONSTRAINT events_stream_version_key UNIQUE (stream_id, version),
+        CONSTRAINT events_version_positive CHECK (version > 0),
+        CONSTRAINT events_stream_id_nonempty CHECK (stream_id <> '')
+      )`;
+
+export const EVENTS_CATEGORY_INDEX = `CREATE INDEX events_category_order ON es.events (category, transaction_id, position)`;
+
+export const EVENTS_TRIGGERS = [
+  `CREATE TRIGGER events_no_update BEFORE UPDATE OR DELETE ON es.events FOR EACH ROW EXECUTE FUNCTION es.refuse_change()`,
+  `CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON es.events FOR EACH STATEMENT EXECUTE FUNCTION es.refuse_change()`,
+];
 
 /**
  * es.append(stream, expected, events) — one round trip, one statement.

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APPEND_FUNCTION } from './1763800000000-create-event-store';
+import { APPEND_FUNCTION, EVENTS_CATEGORY_INDEX, EVENTS_TABLE, EVENTS_TRIGGERS } from './1763800000000-create-event-store';
 import { APPEND_MANY_FUNCTION } from './1764900000000-append-many';
 
 /**
@@ -55,6 +55,7 @@ export class Commits1765300000000 implements MigrationInterface {
         position       bigint NOT NULL,
         CONSTRAINT event_ids_pkey PRIMARY KEY (event_id)
       )`);
+    await q.query(refuseChange('es.% is append-only: % refused', 'TG_TABLE_NAME, TG_OP'));
     for (const table of ['commits', 'event_ids']) {
       await q.query(`CREATE TRIGGER ${table}_no_update BEFORE UPDATE OR DELETE ON es.${table} FOR EACH ROW EXECUTE FUNCTION es.refuse_change()`);
       await q.query(`CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON es.${table} FOR EACH STATEMENT EXECUTE FUNCTION es.refuse_change()`);
@@ -94,43 +95,33 @@ export class Commits1765300000000 implements MigrationInterface {
     await q.query(`DROP FUNCTION es.write_long(xid8, text, bigint, uuid[], json)`);
     await q.query(`DROP FUNCTION es.stored_runs(text, uuid[])`);
     await q.query(`ALTER VIEW es.events RENAME TO events_by_commit`);
-    await q.query(`
-      CREATE TABLE es.events (
-        transaction_id xid8        NOT NULL,
-        position       bigint      NOT NULL,
-        event_id       uuid        NOT NULL,
-        stream_id      text        NOT NULL,
-        category       text        NOT NULL,
-        version        bigint      NOT NULL,
-        type           text        NOT NULL,
-        data           jsonb       NOT NULL,
-        metadata       jsonb       NOT NULL,
-        recorded_at    timestamptz NOT NULL DEFAULT now(),
-        CONSTRAINT events_pkey PRIMARY KEY (transaction_id, position),
-        CONSTRAINT events_event_id_key UNIQUE (event_id),
-        CONSTRAINT events_stream_version_key UNIQUE (stream_id, version),
-        CONSTRAINT events_version_positive CHECK (version > 0),
-        CONSTRAINT events_stream_id_nonempty CHECK (stream_id <> '')
-      )`);
-    await q.query(`CREATE INDEX events_category_order ON es.events (category, transaction_id, position)`);
+    await q.query(EVENTS_TABLE);
+    await q.query(EVENTS_CATEGORY_INDEX);
     await q.query(`INSERT INTO es.events SELECT * FROM es.events_by_commit`);
-    await q.query(`CREATE TRIGGER events_no_update BEFORE UPDATE OR DELETE ON es.events FOR EACH ROW EXECUTE FUNCTION es.refuse_change()`);
-    await q.query(`CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON es.events FOR EACH STATEMENT EXECUTE FUNCTION es.refuse_change()`);
+    for (const trigger of EVENTS_TRIGGERS) await q.query(trigger);
     await q.query(`DROP VIEW es.events_by_commit`);
     await q.query(`DROP TABLE es.event_ids`);
     await q.query(`DROP TABLE es.commits`);
     await q.query(`ALTER SEQUENCE es.event_position INCREMENT BY 1`);
+    await q.query(refuseChange('es.events is append-only: % refused', 'TG_OP'));
     await q.query(APPEND_FUNCTION);
     await q.query(APPEND_MANY_FUNCTION);
     await q.query(`ALTER FUNCTION es.append_many(jsonb) SET plan_cache_mode = force_generic_plan`);
   }
 }
 
+/** The trigger function that refuses changes, with its message. */
+const refuseChange = (message: string, args: string): string => `
+CREATE OR REPLACE FUNCTION es.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION '${message}', ${args} USING ERRCODE = 'ES403';
+END $$`;
+
 /**
  * The expansion of commits into events: the store's reads select these columns from it, with their
  * own bounds on the commits (see `EventStore`), and SQL readers use the `es.events` view.
  */
-export const EVENTS_FROM_COMMITS = `es.commits c CROSS JOIN LATERAL json_array_elements(c.events) WITH ORDINALITY AS e(ev, ord)`;
+const EVENTS_FROM_COMMITS = `es.commits c CROSS JOIN LATERAL json_array_elements(c.events) WITH ORDINALITY AS e(ev, ord)`;
 
 const EVENTS_VIEW = `
 CREATE VIEW es.events AS
