@@ -266,6 +266,33 @@ describe('group commit with writes (appendWithWrites)', () => {
 });
 
 describe('es.append_many', () => {
+  it('writes an append of more than 1,000 events in a batch as several commits, beside short ones', async () => {
+    // Big appends may share a statement here, so the long one goes in the batch.
+    const store = new EventStore(pool, { groupCommit: { maxStatements: 1, aloneFromChars: Number.MAX_SAFE_INTEGER } });
+    const hold = await holdStream('manylong-busy');
+    const busy = store.append('manylong-busy', [ev('B')], 'no_stream');
+    await lockWaiters(1);
+    const before = store.groupCommitStats.batches;
+    const long = Array.from({ length: 2_100 }, (_, i) => ev('L', { i }));
+    const answers = Promise.all([
+      store.append('manylong-a', [ev('S', { i: 0 })], 'no_stream'),
+      store.append('manylong-b', long, 'no_stream'),
+      store.append('manylong-c', [ev('S', { i: 1 }), ev('S', { i: 2 })], 'no_stream'),
+    ]);
+    await hold.release();
+    await busy;
+    const [a, b, c] = await answers;
+    expect(store.groupCommitStats.batches).toBe(before + 1);
+    expect([a.nextExpectedVersion, b.nextExpectedVersion, c.nextExpectedVersion]).toEqual([1n, 2_100n, 2n]);
+    expect(b.events.map((e) => e.version)).toEqual(long.map((_, i) => BigInt(i + 1)));
+    const read = await store.readStream('manylong-b');
+    expect(read.map((e) => [e.id, e.position])).toEqual(b.events.map((e) => [e.id, e.position]));
+    expect(read.map((e) => e.data)).toEqual(long.map((e) => e.data));
+    const { rows } = await pool.query<{ count: number }>(`SELECT count FROM es.commits WHERE stream_id = 'manylong-b' ORDER BY version`);
+    expect(rows.map((r) => r.count)).toEqual([1_000, 1_000, 100]);
+    expect((await store.readStream('manylong-c')).map((e) => e.data)).toEqual([{ i: 1 }, { i: 2 }]);
+  });
+
   it('plans its statements once per session (generic plans), not on every call', async () => {
     const { rows } = await pool.query<{ proconfig: string[] | null }>(`SELECT proconfig FROM pg_proc WHERE oid = 'es.append_many(text[], bigint[], int[], uuid[], json)'::regprocedure`);
     expect(rows[0]!.proconfig).toEqual(['plan_cache_mode=force_generic_plan']);

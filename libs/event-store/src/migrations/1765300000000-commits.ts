@@ -271,8 +271,7 @@ DECLARE
   v_txid   xid8 := pg_current_xact_id();
   v_n      int := cardinality(p_streams);
   v_base   bigint[] := array_fill(NULL::bigint, ARRAY[v_n]);
-  v_from   int[];
-  v_events json[];
+  v_from   int[] := array_fill(NULL::int, ARRAY[v_n]);
   v_long   boolean := false;
   v_key    int;
   v_ids    uuid[];
@@ -280,20 +279,17 @@ DECLARE
   v_x      bigint;
   r        record;
 BEGIN
-  -- Where each append's ids start in p_ids.
-  SELECT array_agg(t.f ORDER BY t.o) INTO v_from
-  FROM (SELECT o, (sum(k) OVER (ORDER BY o) - k + 1)::int AS f FROM unnest(p_counts) WITH ORDINALITY AS u(k, o)) t;
-
   -- The same per-stream locks as es.append, taken in one order so two batches cannot deadlock.
   FOR v_key IN SELECT DISTINCT hashtext(s) FROM unnest(p_streams) AS u(s) ORDER BY 1 LOOP
     PERFORM pg_advisory_xact_lock(1163084609, v_key);
   END LOOP;
 
   FOR r IN
-    SELECT t.o::int AS o, coalesce(l.version, 0) AS version, l.transaction_id AS last_tx
-    FROM unnest(p_streams) WITH ORDINALITY AS t(s, o)
+    SELECT t.o::int AS o, (sum(t.k) OVER (ORDER BY t.o) - t.k + 1)::int AS first_id, coalesce(l.version, 0) AS version, l.transaction_id AS last_tx
+    FROM ROWS FROM (unnest(p_streams), unnest(p_counts)) WITH ORDINALITY AS t(s, k, o)
     LEFT JOIN LATERAL (SELECT c.version + c.count - 1 AS version, c.transaction_id FROM es.commits c WHERE c.stream_id = t.s ORDER BY c.version DESC LIMIT 1) l ON true
   LOOP
+    v_from[r.o] := r.first_id;  -- where its ids start in p_ids
     v_x := p_expected[r.o];
     IF v_x IN (-3, -2) OR (v_x >= 0 AND r.version <> v_x) OR (v_x = -1 AND r.version <> 0) THEN
       -- A retry of an append that already landed answers what it wrote the first time.
@@ -319,15 +315,13 @@ BEGIN
     END IF;
   END LOOP;
 
-  SELECT array_agg(x.ev ORDER BY x.o) INTO v_events FROM json_array_elements(p_events) WITH ORDINALITY AS x(ev, o);
-
   -- An event id stored elsewhere fails here with a unique violation on event_ids_pkey.
   RETURN QUERY
     WITH c AS (
       INSERT INTO es.commits AS c (transaction_id, position, stream_id, category, version, count, event_ids, events)
       SELECT v_txid, nextval('es.event_position'), p_streams[t.o], split_part(p_streams[t.o], '-', 1), v_base[t.o] + 1, p_counts[t.o],
-             p_ids[v_from[t.o] : v_from[t.o] + p_counts[t.o] - 1], v_events[t.o]
-      FROM generate_series(1, v_n) AS t(o)
+             p_ids[v_from[t.o] : v_from[t.o] + p_counts[t.o] - 1], t.ev
+      FROM json_array_elements(p_events) WITH ORDINALITY AS t(ev, o)
       WHERE v_base[t.o] IS NOT NULL AND p_counts[t.o] <= 1000
       ORDER BY t.o
       RETURNING c.stream_id, c.version, c.position, c.count, c.transaction_id, c.event_ids),
@@ -337,11 +331,10 @@ BEGIN
     SELECT array_position(p_streams, c.stream_id), c.version, c.position, c.count, c.transaction_id, false, NULL::text, NULL::text FROM c;
 
   IF v_long THEN
-    FOR v_key IN 1 .. v_n LOOP
-      IF v_base[v_key] IS NOT NULL AND p_counts[v_key] > 1000 THEN
-        RETURN QUERY SELECT v_key, w.version, w.event_position, w.event_count, w.transaction_id, false, NULL::text, NULL::text
-          FROM es.write_long(v_txid, p_streams[v_key], v_base[v_key], p_ids[v_from[v_key] : v_from[v_key] + p_counts[v_key] - 1], v_events[v_key]) w;
-      END IF;
+    FOR r IN SELECT t.o::int AS o, t.ev FROM json_array_elements(p_events) WITH ORDINALITY AS t(ev, o)
+              WHERE v_base[t.o] IS NOT NULL AND p_counts[t.o] > 1000 ORDER BY t.o LOOP
+      RETURN QUERY SELECT r.o, w.version, w.event_position, w.event_count, w.transaction_id, false, NULL::text, NULL::text
+        FROM es.write_long(v_txid, p_streams[r.o], v_base[r.o], p_ids[v_from[r.o] : v_from[r.o] + p_counts[r.o] - 1], r.ev) w;
     END LOOP;
   END IF;
 END $$`;
