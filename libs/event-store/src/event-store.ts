@@ -222,7 +222,9 @@ export class EventStore {
   async readStream(streamId: string, opts: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const { rows } = await this.pool.query<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM ${EVENTS_FROM}
-        WHERE c.stream_id = $1 AND c.version > $2::bigint - ${MAX_COMMIT_EVENTS} AND c.version + e.ord - 1 >= $2::bigint
+        WHERE c.stream_id = $1
+          AND c.version >= (SELECT coalesce(max(h.version), 1) FROM es.commits h WHERE h.stream_id = $1 AND h.version <= $2::bigint)
+          AND c.version + e.ord - 1 >= $2::bigint
         ORDER BY c.version, e.ord
         LIMIT $3`,
       [streamId, String(opts.fromVersion ?? 1), opts.limit ?? null],
