@@ -256,6 +256,20 @@ describe('commits', () => {
     await expect(store.append('retry-long-2', events, 'any')).rejects.toBeInstanceOf(EventIdConflictError);
   });
 
+  it('fails a read of a commit whose ids and events differ in number, rather than make an event up', async () => {
+    // Only a writer bypassing EventStore can store such a commit; in a database of its own, so the other reads here never meet it.
+    const own = await createTestEventStore(2);
+    try {
+      await own.store.pool.query(
+        `SELECT * FROM es.append('uneven-1', -1, ARRAY[$1::uuid, $2::uuid], '[{"type":"A","data":{},"metadata":{}}]'::json)`,
+        [uuidv7(), uuidv7()],
+      );
+      await expect(own.store.readStream('uneven-1')).rejects.toThrow('stream uneven-1, version 2: its commit holds a different number of ids and events');
+    } finally {
+      await own.close();
+    }
+  });
+
   it('refuses an event id twice in one append, and writes nothing of it', async () => {
     const id = uuidv7();
     await expect(store.append('twice-1', [{ ...ev('A'), id }, { ...ev('B'), id }], 'no_stream')).rejects.toBeInstanceOf(EventIdConflictError);

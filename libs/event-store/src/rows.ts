@@ -3,12 +3,12 @@ import type { AppendResult, RecordedEvent } from './types';
 export interface EventRow {
   transaction_id: string;
   position: string;
-  event_id: string;
+  event_id: string | null;
   stream_id: string;
   category: string;
   version: string;
   /** The event as its commit stores it, parsed once. */
-  ev: { type: string; data: unknown; metadata: Record<string, unknown> };
+  ev: { type: string; data: unknown; metadata: Record<string, unknown> } | null;
   recorded_at: Date;
 }
 
@@ -27,18 +27,24 @@ export const EVENT_COLUMNS = `c.transaction_id, c.position + e.ord - 1 AS positi
 
 export const MAX_COMMIT_EVENTS = 1000;
 
-export const toRecordedEvent = (r: EventRow): RecordedEvent => ({
-  id: r.event_id,
-  streamId: r.stream_id,
-  category: r.category,
-  version: BigInt(r.version),
-  position: BigInt(r.position),
-  transactionId: BigInt(r.transaction_id),
-  type: r.ev.type,
-  data: r.ev.data,
-  metadata: r.ev.metadata,
-  recordedAt: r.recorded_at,
-});
+export function toRecordedEvent(r: EventRow): RecordedEvent {
+  const { event_id: id, ev } = r;
+  // es.append takes a commit's ids and events as two arrays; unnested side by side, a commit whose
+  // arrays differ in length (written by hand, not by the store) shows here as a missing half.
+  if (id === null || ev === null) throw new Error(`stream ${r.stream_id}, version ${r.version}: its commit holds a different number of ids and events`);
+  return {
+    id,
+    streamId: r.stream_id,
+    category: r.category,
+    version: BigInt(r.version),
+    position: BigInt(r.position),
+    transactionId: BigInt(r.transaction_id),
+    type: ev.type,
+    data: ev.data,
+    metadata: ev.metadata,
+    recordedAt: r.recorded_at,
+  };
+}
 
 /** A row of `es.append` or `es.append_many`: `event_count` events from `version` and `event_position` on, a step each. */
 export interface RunRow {
