@@ -368,7 +368,18 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
     const state = await this.get(buyerId, outcomeId);
     const recorded = await this.rt.store.readStream(`outcome-${outcomeId}`, { fromVersion: afterVersion + 1, limit });
     const ended = ['completed', 'escalated', 'failed'].includes(state.status);
-    return { events: recorded.map((e) => ({ version: Number(e.version), event: { type: e.type, data: e.data } as OutcomeEvent })), ended };
+    const events = recorded.map((e) => ({ version: Number(e.version), event: { type: e.type, data: e.data } as OutcomeEvent }));
+    // A turn's end is recorded in its session just after the outcome's (`apply`), so a reader can see
+    // the outcome end first. Recording it here too (the session takes it once) means that whoever has
+    // seen a turn end finds its session where the turn left it: the next turn can start, the status is right.
+    const sessionId = state.request.sessionId;
+    if (sessionId) {
+      for (const { event: e } of events) {
+        const end = turnEnd(e);
+        if (end) await this.onSession(sessionId, { type: 'EndTurn', outcomeId, ...end, now: new Date(e.data.at) }, 'auction');
+      }
+    }
+    return { events, ended };
   }
 
   /** `recorded`: the request's append, when the auction starts before it is done. */
@@ -660,9 +671,8 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
       const now = new Date();
       for (const e of events) {
         if (e.type === 'OutcomeAwarded') await this.onSession(sessionId, { type: 'Bind', engineId: e.data.engineId, engineName: e.data.engineName, now }, 'auction');
-        if (e.type === 'OutcomeCompleted') await this.onSession(sessionId, { type: 'EndTurn', outcomeId, ended: 'completed', keepOpen: e.data.sessionOpen, now }, 'auction');
-        if (e.type === 'OutcomeEscalated') await this.onSession(sessionId, { type: 'EndTurn', outcomeId, ended: 'escalated', keepOpen: false, now }, 'auction');
-        if (e.type === 'OutcomeFailed') await this.onSession(sessionId, { type: 'EndTurn', outcomeId, ended: 'failed', keepOpen: false, now }, 'auction');
+        const end = turnEnd(e);
+        if (end) await this.onSession(sessionId, { type: 'EndTurn', outcomeId, ...end, now }, 'auction');
       }
     }
     return state;
@@ -698,5 +708,19 @@ export class OutcomesService implements OnModuleInit, OnModuleDestroy {
 
   private request<T>(command: string, payload: unknown): Promise<T> {
     return requestCommand<T>(this.rt.bus, command, payload);
+  }
+}
+
+/** How an outcome's event ends its session turn, if it does. */
+function turnEnd(e: OutcomeEvent): { ended: 'completed' | 'escalated' | 'failed'; keepOpen: boolean } | null {
+  switch (e.type) {
+    case 'OutcomeCompleted':
+      return { ended: 'completed', keepOpen: e.data.sessionOpen };
+    case 'OutcomeEscalated':
+      return { ended: 'escalated', keepOpen: false };
+    case 'OutcomeFailed':
+      return { ended: 'failed', keepOpen: false };
+    default:
+      return null;
   }
 }
