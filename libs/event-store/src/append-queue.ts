@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import { EventIdConflictError, WrongExpectedVersionError } from './errors';
 import type { AppendWrites } from './event-store';
 import { NOTIFY_AT_COMMIT, type AppendNotifier } from './notifier';
+import { queryKeepingConnection } from './pool-query';
 import { appendResultOf, type RunRow } from './rows';
 import type { AppendResult, ExpectedVersion } from './types';
 
@@ -159,7 +160,7 @@ export class AppendQueue {
     let rows: ManyRow[];
     const carried = this.notifier.carry();
     try {
-      rows = (await this.pool.query<ManyRow>(manyStatement(batch, carried !== null))).rows;
+      rows = (await queryKeepingConnection<ManyRow>(this.pool, manyStatement(batch, carried !== null))).rows;
     } catch (err) {
       this.notifier.failed(carried);
       // Nothing of the batch was written (one statement): each append goes again on its own.

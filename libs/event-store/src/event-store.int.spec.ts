@@ -1,6 +1,7 @@
 import { createTestEventStore, eventually, type TestEventStore } from '@outcomes/testing';
 import { EventIdConflictError, InvalidAppendError, WrongExpectedVersionError } from './errors';
-import type { EventStore } from './event-store';
+import { Pool } from 'pg';
+import { EventStore } from './event-store';
 import { START } from './types';
 import { uuidv7 } from './uuid';
 
@@ -32,6 +33,29 @@ describe('append', () => {
     expect(read[0]!.metadata).toEqual({ correlationId: 'c-1', actor: 'buy_1' });
     expect(read[0]!.recordedAt).toBeInstanceOf(Date);
     expect({ transactionId: read[1]!.transactionId, position: read[1]!.position }).toEqual(r.checkpoint);
+  });
+
+  it('keeps its pooled connection when the database refuses an append, and gives up one that broke', async () => {
+    const pool = new Pool({ connectionString: t.db.url, max: 1 });
+    const one = new EventStore(pool);
+    const backend = async () => (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    try {
+      await one.append('kept-1', [ev('A')], 'no_stream');
+      const before = await backend();
+      // Refused by the database, alone and in a group-commit batch (appendWithWrites goes as a batch).
+      await expect(one.append('kept-1', [ev('B')], 'no_stream')).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      await expect(one.appendWithWrites('kept-2', [ev('B')], 'no_stream', { name: 'fails', ctes: `bad AS (INSERT INTO es.snapshots (stream_id, version, state) VALUES ('x', 0, '') RETURNING 1)`, row: {} })).rejects.toThrow(/check constraint/);
+      expect(await backend()).toBe(before);
+      // A connection the server ends is not given back.
+      await store.pool.query('SELECT pg_terminate_backend($1)', [before]);
+      await expect(one.append('kept-1', [ev('C')], 1n)).rejects.toThrow();
+      const after = await backend();
+      expect(after).not.toBe(before);
+      expect((await one.append('kept-1', [ev('C')], 1n)).nextExpectedVersion).toBe(2n);
+    } finally {
+      one.close();
+      await pool.end();
+    }
   });
 
   it('checks each kind of expected version', async () => {

@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { EventIdConflictError, InvalidAppendError, WrongExpectedVersionError } from './errors';
 import { AppendQueue, type PreparedAppend } from './append-queue';
 import { AppendNotifier, NOTIFY_AT_COMMIT } from './notifier';
+import { queryKeepingConnection } from './pool-query';
 import { EVENT_COLUMNS, EVENTS_FROM, MAX_COMMIT_EVENTS, appendResultOf, type EventRow, type RunRow, toRecordedEvent } from './rows';
 import {
   START,
@@ -188,7 +189,8 @@ export class EventStore {
         values: [streamId, code.toString(), `{${prepared.ids.join(',')}}`, prepared.events],
       };
       try {
-        const { rows } = await db.query<RunRow>(query);
+        // A refused append (ES409 and the like) keeps its pooled connection.
+        const { rows } = db === this.pool ? await queryKeepingConnection<RunRow>(this.pool, query) : await db.query<RunRow>(query);
         const result = appendResultOf(streamId, prepared.ids, rows);
         this.notifier.done(carried, !result.alreadyStored);
         return result;
