@@ -37,6 +37,7 @@ describe('append', () => {
 
   it('keeps its pooled connection when the database refuses an append, and gives up one that broke', async () => {
     const pool = new Pool({ connectionString: t.db.url, max: 1 });
+    pool.on('error', () => undefined); // the terminated connection, below
     const one = new EventStore(pool);
     const backend = async () => (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
     try {
@@ -44,13 +45,26 @@ describe('append', () => {
       const before = await backend();
       // Refused by the database, alone and in a group-commit batch (appendWithWrites goes as a batch).
       await expect(one.append('kept-1', [ev('B')], 'no_stream')).rejects.toBeInstanceOf(WrongExpectedVersionError);
-      await expect(one.appendWithWrites('kept-2', [ev('B')], 'no_stream', { name: 'fails', ctes: `bad AS (INSERT INTO es.snapshots (stream_id, version, state) VALUES ('x', 0, '') RETURNING 1)`, row: {} })).rejects.toThrow(/check constraint/);
+      const failing = { name: 'fails', ctes: `bad AS (INSERT INTO es.snapshots (stream_id, version, state) VALUES ('x', 0, '') RETURNING 1)`, row: {} };
+      await expect(one.appendWithWrites('kept-2', [ev('B')], 'no_stream', failing)).rejects.toThrow(/check constraint/);
       expect(await backend()).toBe(before);
-      // A connection the server ends is not given back.
-      await store.pool.query('SELECT pg_terminate_backend($1)', [before]);
-      await expect(one.append('kept-1', [ev('C')], 1n)).rejects.toThrow();
-      const after = await backend();
-      expect(after).not.toBe(before);
+
+      // A connection that breaks under an append is not given back: its backend is ended while the
+      // append waits for the stream's lock.
+      const hold = await store.pool.connect();
+      await hold.query('BEGIN');
+      await hold.query('SELECT pg_advisory_xact_lock(1163084609, hashtext($1))', ['kept-1']);
+      const pending = one.append('kept-1', [ev('C')], 1n);
+      const waiting = await eventually(async () => {
+        const { rows } = await store.pool.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE wait_event = 'advisory' AND datname = current_database()`);
+        return rows[0]?.pid;
+      });
+      expect(waiting).toBe(before);
+      await store.pool.query('SELECT pg_terminate_backend($1)', [waiting]);
+      await expect(pending).rejects.toThrow(/terminating connection/);
+      await hold.query('COMMIT');
+      hold.release();
+      expect(await backend()).not.toBe(before);
       expect((await one.append('kept-1', [ev('C')], 1n)).nextExpectedVersion).toBe(2n);
     } finally {
       one.close();
