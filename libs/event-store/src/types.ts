@@ -34,7 +34,10 @@ export interface RecordedEvent<Type extends string = string, Data = unknown> {
   readonly category: string;
   /** 1 for the first event of a stream, gap-free. */
   readonly version: bigint;
-  /** Globally unique, increasing within a transaction; not gap-free (rolled-back appends leave holes). */
+  /**
+   * Globally unique, increasing within a transaction; far from gap-free: each commit (an append to
+   * one stream) takes a block of 1,000 positions, and rolled-back appends leave holes.
+   */
   readonly position: bigint;
   readonly transactionId: bigint;
   readonly type: Type;
