@@ -9,19 +9,17 @@
  * Each system gets a fresh database (created and dropped here) and a pool of 32; `concurrency`
  * workers append 100 events to new streams back to back. The last line is one JSON object.
  */
-import { readFileSync } from 'node:fs';
 import { STREAM_DOES_NOT_EXIST } from '@event-driven-io/emmett';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { EventStore, migrateEventStore } from '@outcomes/event-store';
 import { createTestDatabase, type TestDatabase } from '@outcomes/testing';
 import { Pool } from 'pg';
-import { eventData, opt, quick } from './lib';
+import { backendCpuSeconds, eventData, opt, quick } from './lib';
 
 const ROUNDS = opt('rounds', quick ? 1 : 3);
 const SECONDS = opt('seconds', quick ? 1 : 2);
 const CONCURRENCY = opt('concurrency', 8);
 const BATCH = 100;
-const HZ = 100;
 
 let streams = 0;
 const nextBatch = () => {
@@ -71,22 +69,6 @@ const SYSTEMS: readonly System[] = [
   },
 ];
 
-/** CPU seconds of the database's backends so far (those alive now). */
-async function backendSeconds(admin: Pool, database: string): Promise<number> {
-  const { rows } = await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [database]);
-  let ticks = 0;
-  for (const { pid } of rows) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {
-      // a backend that ended meanwhile
-    }
-  }
-  return ticks / HZ;
-}
-
 interface Round {
   readonly eventsPerSecond: number;
   readonly pgUsPerEvent: number;
@@ -112,13 +94,13 @@ async function measure(system: System, db: TestDatabase, admin: Pool): Promise<R
   };
   try {
     await drive(500); // connections, plans
-    const pg0 = await backendSeconds(admin, db.name);
+    const pg0 = await backendCpuSeconds(admin, db.name);
     const node0 = process.cpuUsage();
     const t0 = performance.now();
     const events = await drive(SECONDS * 1000);
     const elapsed = (performance.now() - t0) / 1000;
     const node = process.cpuUsage(node0);
-    const pg = (await backendSeconds(admin, db.name)) - pg0;
+    const pg = (await backendCpuSeconds(admin, db.name)) - pg0;
     return { eventsPerSecond: events / elapsed, pgUsPerEvent: (pg * 1e6) / events, nodeUsPerEvent: (node.user + node.system) / events };
   } finally {
     await appender.close();

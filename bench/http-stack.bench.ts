@@ -11,7 +11,6 @@
  */
 import 'reflect-metadata';
 import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { Body, type CallHandler, type CanActivate, Controller, type ExecutionContext, HttpCode, Injectable, Module, type NestInterceptor, Post, ValidationPipe } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
@@ -19,7 +18,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { IsDefined, IsOptional, IsString, Length } from 'class-validator';
 import type { Observable } from 'rxjs';
 import { freePort } from '@outcomes/testing';
-import { opt, quick } from './lib';
+import { opt, processCpuSeconds, quick } from './lib';
 
 class PlaceDto {
   @IsString()
@@ -73,12 +72,6 @@ async function serve(adapter: string, interceptor: boolean, port: number): Promi
   process.send?.('ready');
 }
 
-const cpuSeconds = (pid: number): number => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-};
-
 async function measure(variant: (typeof VARIANTS)[number], seconds: number, concurrency: number): Promise<{ requests_per_s: number; server_us_per_request: number }> {
   const port = await freePort();
   const child = fork(__filename, [], { env: { ...process.env, HTTP_STACK_SERVE: `${variant.adapter}:${variant.interceptor}:${port}` }, execArgv: process.execArgv });
@@ -106,9 +99,9 @@ async function measure(variant: (typeof VARIANTS)[number], seconds: number, conc
     return n;
   };
   await load(1000);
-  const c0 = cpuSeconds(child.pid!);
+  const c0 = processCpuSeconds(child.pid!);
   const n = await load(seconds * 1000);
-  const used = cpuSeconds(child.pid!) - c0;
+  const used = processCpuSeconds(child.pid!) - c0;
   child.kill();
   agent.destroy();
   return { requests_per_s: Math.round(n / seconds), server_us_per_request: Math.round((used / n) * 1e6) };

@@ -6,28 +6,19 @@
  * migration sets it (`force_generic_plan`) and reset to PostgreSQL's default (`auto`, which kept
  * choosing custom plans, planning every statement of the function on every call), alternating.
  */
-import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { createTestEventStore } from '@outcomes/testing';
-import { opt, quick } from './lib';
+import { backendCpuSeconds, opt, quick } from './lib';
 
 const CALLS = opt('calls', quick ? 1500 : 3000);
 const ROUNDS = opt('rounds', 2);
-const HZ = 100;
 const APPEND_MANY = 'es.append_many';
 const APPEND_MANY_SIGNATURE = `${APPEND_MANY}(text[], bigint[], int[], uuid[], json)`;
 
 async function main(): Promise<void> {
   const t = await createTestEventStore(1);
   const pool = t.store.pool;
-  const backendSeconds = async (): Promise<number> => {
-    const { rows } = await pool.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`);
-    return rows.reduce((sum, { pid }) => {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return sum + (Number(f[11]) + Number(f[12])) / HZ;
-    }, 0);
-  };
+  const backendSeconds = () => backendCpuSeconds(pool);
   let n = 0;
   const run = async (): Promise<{ cpuUs: number; wallMs: number }> => {
     const c0 = await backendSeconds();

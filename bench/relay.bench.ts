@@ -50,7 +50,7 @@ import { JetStreamPublisher, connectBus, encodeEnvelope, eventHeaders, eventWire
 import { EventStore, START, checkpointOf, migrateEventStore, subscribe, type Checkpoint, type NewEvent, type RecordedEvent, type Subscription } from '@outcomes/event-store';
 import { createTestDatabase, uniqueName, type TestDatabase } from '@outcomes/testing';
 import type { Pool } from 'pg';
-import { argv, eventData, opt, optStr, quick } from './lib';
+import { argv, eventData, opt, optStr, processCpuSeconds, quick } from './lib';
 
 // ---------------------------------------------------------------------------------------------
 // Configuration
@@ -229,15 +229,7 @@ const natsServerPids = (): number[] => {
   }
 };
 const NATS_PIDS = natsServerPids();
-const CLOCK_TICK_US = 10_000; // USER_HZ = 100 on Linux
-const procCpuUs = (pid: number): number => {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) * CLOCK_TICK_US; // utime + stime
-  } catch {
-    return 0;
-  }
-};
+const procCpuUs = (pid: number): number => processCpuSeconds(pid) * 1e6;
 
 interface Cost {
   /** CPU of this Node process per event, µs (the relay or the publish loop, plus the poller). */
